@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ksmctl: control and observe Kernel Samepage Merging.
+ *
+ * Global options, the command table and dispatch.  A hidden "__list"
+ * command prints the command table for the completion and man page
+ * tests, as git's --list-cmds does.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ksmctl.h"
+
+#ifndef KSMCTL_VERSION
+#define KSMCTL_VERSION "0.1"
+#endif
+
+extern const struct ksm_command cmd_status, cmd_get, cmd_set, cmd_start,
+	cmd_stop, cmd_help;
+
+const struct ksm_command *const ksm_commands[] = {
+	&cmd_status, &cmd_get, &cmd_set, &cmd_start, &cmd_stop, &cmd_help,
+	NULL,
+};
+
+const struct ksm_command *ksm_command_find(const char *name)
+{
+	for (int i = 0; ksm_commands[i]; i++)
+		if (!strcmp(ksm_commands[i]->name, name))
+			return ksm_commands[i];
+	return NULL;
+}
+
+static void main_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: " PROGRAM " [--sysroot DIR] COMMAND [OPTIONS] [ARGS]\n"
+		"\n"
+		"Control and observe Kernel Samepage Merging (KSM).\n"
+		"\n"
+		"Commands:\n");
+	for (int i = 0; ksm_commands[i]; i++)
+		fprintf(out, "  %-12s %s\n", ksm_commands[i]->name,
+			ksm_commands[i]->summary);
+	fprintf(out,
+		"\n"
+		"Options:\n"
+		"      --sysroot DIR  read and write the kernel files below DIR instead of /\n"
+		"  -h, --help         display this help\n"
+		"  -V, --version      display version\n"
+		"\n"
+		"Without a command, " PROGRAM " runs 'status'.\n"
+		"See '" PROGRAM " help COMMAND' and ksmctl(8) for more.\n");
+}
+
+static void list_options(const struct ksm_command *cmd)
+{
+	for (const struct option *o = cmd->longopts; o && o->name; o++)
+		printf("--%s\n", o->name);
+	for (const char *c = cmd->shortopts; *c; c++)
+		if (*c != ':' && *c != '+' && *c != '-')
+			printf("-%c\n", *c);
+}
+
+/* For tests and completion checks: the command table as plain lines. */
+static int list(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(what, "commands")) {
+		for (int i = 0; ksm_commands[i]; i++)
+			printf("%s\n", ksm_commands[i]->name);
+	} else if (!strcmp(what, "options") && argc > 2) {
+		const struct ksm_command *cmd = ksm_command_find(argv[2]);
+
+		if (!cmd)
+			return EXIT_USAGE;
+		list_options(cmd);
+	} else if (!strcmp(what, "global-options")) {
+		printf("--sysroot\n--help\n--version\n-h\n-V\n");
+	} else if (!strcmp(what, "knobs")) {
+		for (int i = 0; i < KSM_KNOB_COUNT; i++)
+			printf("%s\n", ksm_knobs[i].name);
+	} else if (!strcmp(what, "writable-knobs")) {
+		for (int i = 0; i < KSM_KNOB_COUNT; i++)
+			if (ksm_knob_writable(&ksm_knobs[i]))
+				printf("%s\n", ksm_knobs[i].name);
+	} else if (!strcmp(what, "values") && argc > 2) {
+		const struct ksm_knob *k = ksm_knob_find(argv[2]);
+
+		if (!k)
+			return EXIT_USAGE;
+		for (int i = 0; k->value_help && k->value_help[i]; i++)
+			printf("%s\n", k->value_help[i]);
+	} else {
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int run_command(const struct ksm_command *cmd, const char *sysroot,
+		       int argc, char **argv)
+{
+	struct ksm_ctx ctx = { .sysroot = sysroot };
+	int err, status;
+
+	/* help needs no kernel */
+	if (cmd->run != NULL && strcmp(cmd->name, "help")) {
+		err = ksm_root_open(&ctx.root, sysroot);
+		if (err) {
+			ksm_err("%s: cannot open the system root: %s", sysroot,
+				strerror(-err));
+			return EXIT_FAIL;
+		}
+	}
+	optind = 1;
+	status = cmd->run(&ctx, argc, argv);
+	ksm_root_close(ctx.root);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sysroot", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sysroot = "/";
+	const struct ksm_command *cmd;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S':
+			sysroot = optarg;
+			break;
+		case 'h':
+			main_usage(stdout);
+			return ksm_close_stdout(EXIT_OK);
+		case 'V':
+			printf(PROGRAM " " KSMCTL_VERSION "\n");
+			return ksm_close_stdout(EXIT_OK);
+		default:
+			if (optopt == 'S' || (optind > 0 && argv[optind - 1] &&
+					      !strcmp(argv[optind - 1], "--sysroot")))
+				return ksm_usage_error(NULL, "option '--sysroot' requires an argument");
+			return ksm_usage_error(NULL, "unrecognized option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 0 && !strcmp(argv[0], "__list"))
+		return ksm_close_stdout(list(argc, argv));
+	cmd = ksm_command_find(argc > 0 ? argv[0] : "status");
+	if (!cmd)
+		return ksm_usage_error(NULL, "unknown command '%s'", argv[0]);
+	if (argc == 0) {
+		static char *status_argv[] = { "status", NULL };
+
+		return ksm_close_stdout(run_command(cmd, sysroot, 1, status_argv));
+	}
+	return ksm_close_stdout(run_command(cmd, sysroot, argc, argv));
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The command layer: each command parses its options, calls src/lib and
+ * prints.  Only this layer prints or decides exit codes.
+ */
+#ifndef KSMCTL_H
+#define KSMCTL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "lib/knobs.h"
+#include "lib/rootfs.h"
+#include "lib/sample.h"
+#include "lib/txn.h"
+
+#define PROGRAM "ksmctl"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNAVAILABLE = 3,	/* no KSM, or the feature, on this kernel */
+};
+
+struct ksm_ctx {
+	const char *sysroot;
+	struct ksm_root *root;
+};
+
+struct ksm_command {
+	const char *name;
+	const char *summary;
+	/* Printed by --help: synopsis, then options, one per line. */
+	const char *usage;
+	const char *shortopts;
+	const struct option *longopts;
+	int (*run)(struct ksm_ctx *ctx, int argc, char **argv);
+};
+
+extern const struct ksm_command *const ksm_commands[];
+const struct ksm_command *ksm_command_find(const char *name);
+
+/* Messages: "ksmctl: <object>: <what failed>: <why>", one line, stderr. */
+__attribute__((format(printf, 1, 2))) void ksm_err(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void ksm_warn(const char *fmt, ...);
+/* A usage error: the message, then the "Try ..." line; returns EXIT_USAGE. */
+__attribute__((format(printf, 2, 3)))
+int ksm_usage_error(const struct ksm_command *cmd, const char *fmt, ...);
+
+/* Flush stdout at exit: a full disk or a closed pipe is a failure. */
+int ksm_close_stdout(int status);
+
+void ksm_print_help(const struct ksm_command *cmd, FILE *out);
+
+/*
+ * getopt_long over a command's table; handles -h/--help and unknown
+ * options.  Returns the option, -1 at the end, or '?' after printing a
+ * usage error.
+ */
+int ksm_getopt(const struct ksm_command *cmd, int argc, char **argv);
+
+/*
+ * Read a sample; on a kernel without KSM print the reason and return
+ * EXIT_UNAVAILABLE, on other errors EXIT_FAIL.  0 on success.
+ */
+int ksm_ctx_sample(struct ksm_ctx *ctx, struct ksm_sample *s);
+
+/* One line of advice for a failed write: "needs root", "read-only /sys". */
+const char *ksm_write_hint(int err);
+
+/* Parse a decimal count for an option; prints a usage error on failure. */
+int ksm_parse_option_ull(const struct ksm_command *cmd, const char *option,
+			 const char *text, unsigned long long max,
+			 unsigned long long *out);
+
+/* Run a transaction under the writers' lock and report it. */
+struct ksm_txn_opts {
+	bool dry_run;
+	bool quiet;
+	bool no_wait;
+};
+int ksm_run_txn(struct ksm_ctx *ctx, struct ksm_txn *t,
+		const struct ksm_txn_opts *opts);
+
+#endif

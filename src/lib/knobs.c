@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "knobs.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "escape.h"
+#include "parse.h"
+
+static const char *const advisor_modes[] = { "none", "scan-time", NULL };
+static const char *const run_values[] = { "0", "1", "2", NULL };
+static const char *const bool_values[] = { "0", "1", NULL };
+
+#define RW_UINT(lo, hi) .kind = KNOB_UINT, .kernel_min = (lo), .kernel_max = (hi)
+#define RW_ULONG(lo, hi) .kind = KNOB_ULONG, .kernel_min = (lo), .kernel_max = (hi)
+#define RW_BOOL .kind = KNOB_BOOL, .kernel_max = 1, .value_help = bool_values
+#define RO_COUNT .kind = KNOB_COUNTER, .flags = KNOB_RO, \
+	.group = GROUP_COUNTERS
+#define RO_PAGES RO_COUNT, .unit = UNIT_PAGES
+
+const struct ksm_knob ksm_knobs[KSM_KNOB_COUNT] = {
+	[KSM_RUN] = {
+		"run", RW_UINT(0, 2), .group = GROUP_STATE,
+		.value_help = run_values, .since = KSM_VERSION(2, 6, 32),
+		.help = "0 stops ksmd, 1 runs it, 2 stops it and unmerges every page",
+	},
+	[KSM_PAGES_TO_SCAN] = {
+		"pages_to_scan", RW_UINT(0, UINT_MAX), .group = GROUP_SCANNING,
+		.unit = UNIT_PAGES, .flags = KNOB_ADVISOR_OWNED,
+		.since = KSM_VERSION(2, 6, 32),
+		.help = "pages ksmd scans before it sleeps (set by the advisor when one is on)",
+	},
+	[KSM_SLEEP_MILLISECS] = {
+		"sleep_millisecs", RW_UINT(0, UINT_MAX), .group = GROUP_SCANNING,
+		.unit = UNIT_MSEC, .since = KSM_VERSION(2, 6, 32),
+		.help = "how long ksmd sleeps between batches",
+	},
+	[KSM_MERGE_ACROSS_NODES] = {
+		"merge_across_nodes", RW_ULONG(0, 1), .group = GROUP_STATE,
+		.flags = KNOB_NEEDS_UNMERGE | KNOB_NUMA_ONLY | KNOB_PARSE_ERRNO,
+		.value_help = bool_values, .since = KSM_VERSION(3, 9, 0),
+		.help = "1 merges pages from different NUMA nodes, 0 keeps merging within a node",
+	},
+	[KSM_MAX_PAGE_SHARING] = {
+		"max_page_sharing", .kind = KNOB_INT, .kernel_min = 2,
+		.kernel_max = INT_MAX,
+		.group = GROUP_STATE,
+		.flags = KNOB_NEEDS_UNMERGE | KNOB_PARSE_ERRNO,
+		.since = KSM_VERSION(4, 13, 0),
+		.help = "most mappings one KSM page may have before a duplicate starts a chain",
+	},
+	[KSM_USE_ZERO_PAGES] = {
+		"use_zero_pages", RW_BOOL, .group = GROUP_STATE,
+		.since = KSM_VERSION(4, 11, 0),
+		.help = "merge empty pages with the kernel's zero page",
+	},
+	[KSM_STABLE_NODE_CHAINS_PRUNE_MILLISECS] = {
+		"stable_node_chains_prune_millisecs", RW_UINT(0, UINT_MAX),
+		.group = GROUP_STATE, .unit = UNIT_MSEC,
+		.since = KSM_VERSION(4, 13, 0),
+		.help = "how often ksmd prunes stale entries of stable node chains",
+	},
+	[KSM_SMART_SCAN] = {
+		"smart_scan", RW_BOOL, .group = GROUP_SCANNING,
+		.since = KSM_VERSION(6, 7, 0),
+		.help = "skip pages that did not merge in earlier scans",
+	},
+	[KSM_ADVISOR_MODE] = {
+		"advisor_mode", .kind = KNOB_MODE, .modes = advisor_modes,
+		.value_help = advisor_modes, .kernel_max = 1,
+		.group = GROUP_ADVISOR, .since = KSM_VERSION(6, 8, 0),
+		.help = "none, or scan-time: the kernel sets pages_to_scan to meet a scan time",
+	},
+	[KSM_ADVISOR_MAX_CPU] = {
+		"advisor_max_cpu", RW_ULONG(0, ULONG_MAX), .sane_min = 1,
+		.sane_max = 100, .group = GROUP_ADVISOR, .unit = UNIT_PERCENT,
+		.sane_why = "it is a percentage of one CPU: the kernel keeps only the low 32 bits, and 0 starves ksmd",
+		.since = KSM_VERSION(6, 8, 0),
+		.help = "most CPU the scan-time advisor lets ksmd use, in percent of one CPU",
+	},
+	[KSM_ADVISOR_MIN_PAGES_TO_SCAN] = {
+		"advisor_min_pages_to_scan", RW_ULONG(0, ULONG_MAX),
+		.group = GROUP_ADVISOR, .unit = UNIT_PAGES,
+		.since = KSM_VERSION(6, 8, 0),
+		.help = "pages_to_scan the advisor starts from",
+	},
+	[KSM_ADVISOR_MAX_PAGES_TO_SCAN] = {
+		"advisor_max_pages_to_scan", RW_ULONG(0, ULONG_MAX),
+		.sane_min = 1, .group = GROUP_ADVISOR, .unit = UNIT_PAGES,
+		.sane_why = "0 would stall the advisor: ksmd would scan nothing",
+		.since = KSM_VERSION(6, 8, 0),
+		.help = "most pages_to_scan the advisor may set",
+	},
+	[KSM_ADVISOR_TARGET_SCAN_TIME] = {
+		"advisor_target_scan_time", RW_ULONG(1, ULONG_MAX),
+		.group = GROUP_ADVISOR, .unit = UNIT_SEC,
+		.since = KSM_VERSION(6, 8, 0),
+		.help = "seconds the advisor aims for one full scan to take",
+	},
+	[KSM_MAX_KERNEL_PAGES] = {
+		"max_kernel_pages", RW_ULONG(0, ULONG_MAX),
+		.group = GROUP_STATE, .unit = UNIT_PAGES,
+		.since = KSM_VERSION(2, 6, 32), .until = KSM_VERSION(2, 6, 33),
+		.help = "most KSM pages (2.6.32 only: KSM pages became swappable)",
+	},
+	[KSM_PAGES_SHARED] = {
+		"pages_shared", RO_PAGES, .since = KSM_VERSION(2, 6, 32),
+		.help = "KSM pages in use: the single copies that are shared",
+	},
+	[KSM_PAGES_SHARING] = {
+		"pages_sharing", RO_PAGES, .since = KSM_VERSION(2, 6, 32),
+		.help = "mappings that share a KSM page: roughly the pages saved",
+	},
+	[KSM_PAGES_UNSHARED] = {
+		"pages_unshared", RO_PAGES, .since = KSM_VERSION(2, 6, 32),
+		.help = "pages unique but repeatedly checked for merging",
+	},
+	[KSM_PAGES_VOLATILE] = {
+		"pages_volatile", RO_PAGES, .since = KSM_VERSION(2, 6, 32),
+		.help = "pages changing too fast to be merged",
+	},
+	[KSM_FULL_SCANS] = {
+		"full_scans", RO_COUNT,
+		.since = KSM_VERSION(2, 6, 32),
+		.help = "full scans of all mergeable areas completed (0 after run=2)",
+	},
+	[KSM_STABLE_NODE_CHAINS] = {
+		"stable_node_chains", RO_COUNT,
+		.since = KSM_VERSION(4, 13, 0),
+		.help = "KSM pages that reached max_page_sharing and became chains",
+	},
+	[KSM_STABLE_NODE_DUPS] = {
+		"stable_node_dups", RO_COUNT,
+		.since = KSM_VERSION(4, 13, 0),
+		.help = "duplicated KSM pages inside stable node chains",
+	},
+	[KSM_GENERAL_PROFIT] = {
+		"general_profit", .kind = KNOB_SCOUNTER, .flags = KNOB_RO,
+		.group = GROUP_COUNTERS, .unit = UNIT_BYTES,
+		.since = KSM_VERSION(6, 4, 0),
+		.help = "bytes saved minus the metadata KSM spends (can be negative)",
+	},
+	[KSM_ZERO_PAGES] = {
+		"ksm_zero_pages", .kind = KNOB_SCOUNTER, .flags = KNOB_RO,
+		.group = GROUP_COUNTERS, .unit = UNIT_PAGES,
+		.since = KSM_VERSION(6, 5, 0),
+		.help = "empty pages merged with the zero page (use_zero_pages)",
+	},
+	[KSM_PAGES_SCANNED] = {
+		"pages_scanned", RO_COUNT, .since = KSM_VERSION(6, 6, 0),
+		.help = "pages scanned since boot (not reset by run=2)",
+	},
+	[KSM_PAGES_SKIPPED] = {
+		"pages_skipped", RO_COUNT, .since = KSM_VERSION(6, 7, 0),
+		.help = "pages smart_scan skipped",
+	},
+};
+
+const struct ksm_knob *ksm_knob_find(const char *name)
+{
+	for (size_t i = 0; i < KSM_KNOB_COUNT; i++)
+		if (!strcmp(ksm_knobs[i].name, name))
+			return &ksm_knobs[i];
+	return NULL;
+}
+
+enum ksm_knob_id ksm_knob_id(const struct ksm_knob *knob)
+{
+	return (enum ksm_knob_id)(knob - ksm_knobs);
+}
+
+unsigned long long ksm_knob_min(const struct ksm_knob *knob)
+{
+	return knob->sane_min > knob->kernel_min ? knob->sane_min :
+						   knob->kernel_min;
+}
+
+unsigned long long ksm_knob_max(const struct ksm_knob *knob)
+{
+	return knob->sane_max ? knob->sane_max : knob->kernel_max;
+}
+
+bool ksm_knob_writable(const struct ksm_knob *knob)
+{
+	return !(knob->flags & KNOB_RO);
+}
+
+const char *ksm_group_name(enum ksm_knob_group group)
+{
+	static const char *const names[GROUP_COUNT] = {
+		[GROUP_STATE] = "state",
+		[GROUP_SCANNING] = "scanning",
+		[GROUP_ADVISOR] = "advisor",
+		[GROUP_COUNTERS] = "counters",
+	};
+	return names[group];
+}
+
+const char *ksm_unit_name(enum ksm_knob_unit unit)
+{
+	static const char *const names[] = {
+		[UNIT_NONE] = "", [UNIT_PAGES] = "pages", [UNIT_MSEC] = "ms",
+		[UNIT_SEC] = "s", [UNIT_PERCENT] = "%", [UNIT_BYTES] = "bytes",
+	};
+	return names[unit];
+}
+
+/* The kernel's verdict on text, and the parsed value when it accepts. */
+static int kernel_parse(const struct ksm_knob *knob, const char *text,
+			struct ksm_value *v)
+{
+	unsigned int ui;
+	unsigned long long ull;
+	int i, err;
+	bool b;
+
+	memset(v, 0, sizeof(*v));
+	switch (knob->kind) {
+	case KNOB_UINT:
+		err = kstrtouint10(text, &ui);
+		ull = ui;
+		break;
+	case KNOB_ULONG:
+		/* unsigned long is 64 bits on every kernel ksmctl targets */
+		err = kstrtoull10(text, &ull);
+		if (!err && ull > ULONG_MAX)
+			err = -ERANGE;
+		break;
+	case KNOB_INT:
+		err = kstrtoint10(text, &i);
+		if (err)
+			break;
+		v->s = i;
+		if (i < (long long)knob->kernel_min)
+			return -EINVAL;
+		v->u = (unsigned long long)i;
+		return 0;
+	case KNOB_BOOL:
+		err = kstrtobool_k(text, &b);
+		ull = b;
+		break;
+	case KNOB_MODE:
+		for (i = 0; knob->modes[i]; i++) {
+			if (sysfs_streq_k(knob->modes[i], text)) {
+				v->u = (unsigned long long)i;
+				return 0;
+			}
+		}
+		return -EINVAL;
+	default:
+		return -EACCES;	/* read-only: the kernel refuses the open */
+	}
+	if (err) {
+		/* Most stores turn every parse error into EINVAL. */
+		return (knob->flags & KNOB_PARSE_ERRNO) ? err : -EINVAL;
+	}
+	if (ull < knob->kernel_min || ull > knob->kernel_max)
+		return -EINVAL;
+	v->u = ull;
+	v->s = (long long)ull;
+	return 0;
+}
+
+int ksm_knob_kernel_verdict(const struct ksm_knob *knob, const char *text)
+{
+	struct ksm_value v;
+
+	return kernel_parse(knob, text, &v);
+}
+
+static const char *const bool_words[][2] = {
+	{ "0", "1" }, { "n", "y" }, { "no", "yes" }, { "off", "on" },
+	{ "false", "true" }, { "f", "t" },
+};
+
+/* ksmctl's words for booleans: the kernel reads "yellow" as yes. */
+static bool plain_bool_word(const char *text)
+{
+	char word[8];
+	size_t len = strcspn(text, "\n");
+
+	if (len >= sizeof(word) || (text[len] && text[len + 1]))
+		return false;
+	memcpy(word, text, len);
+	word[len] = '\0';
+	for (size_t i = 0; i < sizeof(bool_words) / sizeof(bool_words[0]); i++)
+		if (!strcasecmp(word, bool_words[i][0]) ||
+		    !strcasecmp(word, bool_words[i][1]))
+			return true;
+	return false;
+}
+
+static void describe_accepted(const struct ksm_knob *knob, char *buf,
+			      size_t size)
+{
+	switch (knob->kind) {
+	case KNOB_BOOL:
+		snprintf(buf, size, "0/1, no/yes, off/on or false/true");
+		return;
+	case KNOB_MODE: {
+		size_t off = (size_t)snprintf(buf, size, "one of:");
+
+		for (int i = 0; knob->modes[i] && off < size; i++)
+			off += (size_t)snprintf(buf + off, size - off, "%s %s",
+						i ? "," : "", knob->modes[i]);
+		return;
+	}
+	default:
+		break;
+	}
+	if (knob == &ksm_knobs[KSM_RUN])
+		snprintf(buf, size, "0 (stop), 1 (merge) or 2 (stop and unmerge all)");
+	else if (ksm_knob_max(knob) == 1 && ksm_knob_min(knob) == 0)
+		snprintf(buf, size, "0 or 1");
+	else
+		snprintf(buf, size, "a decimal integer from %llu to %llu",
+			 ksm_knob_min(knob), ksm_knob_max(knob));
+}
+
+int ksm_knob_parse_input(const struct ksm_knob *knob, const char *text,
+			 struct ksm_value *value, char *canonical,
+			 size_t canonical_size, struct ksm_refusal *why)
+{
+	char accepted[96], shown[48];
+	int err;
+
+	describe_accepted(knob, accepted, sizeof(accepted));
+	ksm_escape(text, shown, sizeof(shown));
+	if (!ksm_knob_writable(knob)) {
+		snprintf(why->why, sizeof(why->why),
+			 "read-only: it is a counter the kernel maintains");
+		return -EACCES;
+	}
+	err = kernel_parse(knob, text, value);
+	if (err) {
+		snprintf(why->why, sizeof(why->why),
+			 "invalid value '%s': expected %s (the kernel says %s)",
+			 shown, accepted, err == -ERANGE ?
+			 "ERANGE: out of range" : "EINVAL");
+		return err;
+	}
+	if (knob->kind == KNOB_BOOL && !plain_bool_word(text)) {
+		snprintf(why->why, sizeof(why->why),
+			 "invalid value '%s': expected %s (the kernel would read it as %s)",
+			 shown, accepted, value->u ? "1" : "0");
+		return -EDOM;
+	}
+	if (value->u < ksm_knob_min(knob) || value->u > ksm_knob_max(knob)) {
+		snprintf(why->why, sizeof(why->why),
+			 "invalid value '%s': expected %s: the kernel accepts it, but %s",
+			 shown, accepted, knob->sane_why ? knob->sane_why :
+			 "ksmctl refuses it");
+		return -EDOM;
+	}
+	ksm_knob_format(knob, value, canonical, canonical_size);
+	return 0;
+}
+
+int ksm_knob_parse_shown(const struct ksm_knob *knob, const char *text,
+			 struct ksm_value *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (knob->kind == KNOB_MODE) {
+		/* "[none] scan-time": the bracketed word is the active one */
+		const char *open = strchr(text, '[');
+		size_t len;
+
+		if (!open)
+			return -EINVAL;
+		len = strcspn(open + 1, "]");
+		if (open[1 + len] != ']')
+			return -EINVAL;
+		for (int i = 0; knob->modes[i]; i++) {
+			if (strlen(knob->modes[i]) == len &&
+			    !strncmp(knob->modes[i], open + 1, len)) {
+				v->u = (unsigned long long)i;
+				return 0;
+			}
+		}
+		return -EINVAL;
+	}
+	if (knob->kind == KNOB_SCOUNTER || knob->kind == KNOB_INT) {
+		int err = ksm_parse_ll(text, &v->s);
+
+		v->u = (unsigned long long)v->s;
+		return err;
+	}
+	{
+		int err = ksm_parse_ull(text, &v->u);
+
+		v->s = (long long)v->u;
+		return err;
+	}
+}
+
+void ksm_knob_format(const struct ksm_knob *knob, const struct ksm_value *v,
+		     char *buf, size_t size)
+{
+	if (knob->kind == KNOB_MODE)
+		snprintf(buf, size, "%s", knob->modes[v->u]);
+	else if (knob->kind == KNOB_SCOUNTER || knob->kind == KNOB_INT)
+		snprintf(buf, size, "%lld", v->s);
+	else
+		snprintf(buf, size, "%llu", v->u);
+}
+
+bool ksm_value_equal(const struct ksm_knob *knob, const struct ksm_value *a,
+		     const struct ksm_value *b)
+{
+	if (knob->kind == KNOB_SCOUNTER || knob->kind == KNOB_INT)
+		return a->s == b->s;
+	return a->u == b->u;
+}
+
+void ksm_version_format(unsigned int version, char *buf, size_t size)
+{
+	unsigned int a = version >> 16, b = (version >> 8) & 0xff,
+		     c = version & 0xff;
+
+	if (a == 2)
+		snprintf(buf, size, "Linux %u.%u.%u", a, b, c);
+	else
+		snprintf(buf, size, "Linux %u.%u", a, b);
+}
+
+unsigned int ksm_version_parse(const char *release)
+{
+	unsigned int a = 0, b = 0, c = 0;
+
+	if (sscanf(release, "%u.%u.%u", &a, &b, &c) < 2)
+		return 0;
+	if (b > 255)
+		b = 255;
+	if (c > 255)
+		c = 255;
+	return KSM_VERSION(a, b, c);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One read of every KSM knob and counter, plus the memory figures that
+ * give them meaning, stamped with CLOCK_MONOTONIC so two samples give
+ * rates.
+ */
+#ifndef KSMCTL_SAMPLE_H
+#define KSMCTL_SAMPLE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "knobs.h"
+#include "meminfo.h"
+#include "rootfs.h"
+
+struct ksm_sample {
+	struct timespec when;
+	long page_size;
+	char release[65];		/* "" when osrelease is unreadable */
+	unsigned int version;		/* KSM_VERSION(), 0 when unknown */
+	struct ksm_value v[KSM_KNOB_COUNT];
+	struct ksm_meminfo mem;
+	bool has_meminfo;
+	/* Files of the KSM directory that the table does not know. */
+	char unknown[8][64];
+	int unknown_count;
+};
+
+/*
+ * Read the KSM directory.  -ENOENT when the kernel has no KSM (no
+ * /sys/kernel/mm/ksm); other errors of single files are kept in
+ * v[i].err so one unreadable file does not hide the rest.
+ */
+int ksm_sample_read(const struct ksm_root *root, struct ksm_sample *s);
+
+/* Read one knob into v. */
+int ksm_knob_read(const struct ksm_root *root, const struct ksm_knob *knob,
+		  struct ksm_value *v);
+
+/* Path of a knob below the root, e.g. "sys/kernel/mm/ksm/run". */
+void ksm_knob_path(const struct ksm_knob *knob, char *buf, size_t size);
+
+static inline bool ksm_has(const struct ksm_sample *s, enum ksm_knob_id id)
+{
+	return s->v[id].err == 0;
+}
+
+/* Unsigned value of a counter or knob, 0 when absent. */
+unsigned long long ksm_u(const struct ksm_sample *s, enum ksm_knob_id id);
+/* Signed value, 0 when absent. */
+long long ksm_s(const struct ksm_sample *s, enum ksm_knob_id id);
+
+/* Nanoseconds from a to b. */
+long long ksm_elapsed_ns(const struct timespec *a, const struct timespec *b);
+
+#endif

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "txn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "units.h"
+
+void ksm_txn_init(struct ksm_txn *t, unsigned int flags)
+{
+	memset(t, 0, sizeof(*t));
+	t->flags = flags;
+}
+
+static struct ksm_step *find_step(struct ksm_txn *t, const struct ksm_knob *k)
+{
+	for (int i = 0; i < t->count; i++)
+		if (t->steps[i].knob == k)
+			return &t->steps[i];
+	return NULL;
+}
+
+int ksm_txn_add_value(struct ksm_txn *t, enum ksm_knob_id id,
+		      const struct ksm_value *value)
+{
+	const struct ksm_knob *knob = &ksm_knobs[id];
+	struct ksm_step *step;
+
+	if (find_step(t, knob))
+		return -EEXIST;
+	step = &t->steps[t->count++];
+	memset(step, 0, sizeof(*step));
+	step->knob = knob;
+	step->to = *value;
+	step->state = STEP_PLANNED;
+	return 0;
+}
+
+int ksm_txn_add(struct ksm_txn *t, const char *name, const char *text,
+		struct ksm_refusal *why)
+{
+	const struct ksm_knob *knob = ksm_knob_find(name);
+	struct ksm_value value;
+	char canonical[64];
+	int err;
+
+	if (!knob) {
+		snprintf(why->why, sizeof(why->why), "unknown knob");
+		return -ENOENT;
+	}
+	err = ksm_knob_parse_input(knob, text, &value, canonical,
+				   sizeof(canonical), why);
+	if (err)
+		return err;
+	err = ksm_txn_add_value(t, ksm_knob_id(knob), &value);
+	if (err)
+		snprintf(why->why, sizeof(why->why), "given more than once");
+	return err;
+}
+
+void ksm_explain_missing(const struct ksm_knob *knob,
+			 const struct ksm_sample *now, char *buf, size_t size)
+{
+	char since[32], until[32], have[80];
+
+	ksm_version_format(knob->since, since, sizeof(since));
+	if (now->version)
+		snprintf(have, sizeof(have), "this kernel (%s)", now->release);
+	else
+		snprintf(have, sizeof(have), "this kernel");
+	if (knob->until) {
+		ksm_version_format(knob->until, until, sizeof(until));
+		snprintf(buf, size, "not available on %s: it existed only before %s",
+			 have, until);
+	} else if (now->version && now->version < knob->since) {
+		snprintf(buf, size, "not available on %s: added in %s", have, since);
+	} else if (knob->flags & KNOB_NUMA_ONLY) {
+		snprintf(buf, size, "not available on %s: the kernel was built without NUMA (CONFIG_NUMA)",
+			 have);
+	} else {
+		snprintf(buf, size, "not available on %s (added in %s; a vendor kernel may leave it out)",
+			 have, since);
+	}
+}
+
+/* The value a knob will have once the transaction is done. */
+static unsigned long long effective(const struct ksm_txn *t,
+				    const struct ksm_sample *now,
+				    enum ksm_knob_id id)
+{
+	for (int i = 0; i < t->count; i++)
+		if (t->steps[i].knob == &ksm_knobs[id])
+			return t->steps[i].to.u;
+	return ksm_u(now, id);
+}
+
+static int check_advisor(const struct ksm_txn *t, const struct ksm_sample *now,
+			 const struct ksm_step *step, struct ksm_refusal *why)
+{
+	unsigned long long min, max;
+
+	if ((step->knob->flags & KNOB_ADVISOR_OWNED) &&
+	    ksm_has(now, KSM_ADVISOR_MODE) &&
+	    effective(t, now, KSM_ADVISOR_MODE) != 0) {
+		snprintf(why->why, sizeof(why->why),
+			 "refused while advisor_mode is %s: the advisor sets it (the kernel says EINVAL); set advisor_mode none first, or tune advisor_min/max_pages_to_scan",
+			 ksm_knobs[KSM_ADVISOR_MODE].modes[effective(t, now, KSM_ADVISOR_MODE)]);
+		return -EINVAL;
+	}
+	if (step->knob != &ksm_knobs[KSM_ADVISOR_MIN_PAGES_TO_SCAN] &&
+	    step->knob != &ksm_knobs[KSM_ADVISOR_MAX_PAGES_TO_SCAN])
+		return 0;
+	min = effective(t, now, KSM_ADVISOR_MIN_PAGES_TO_SCAN);
+	max = effective(t, now, KSM_ADVISOR_MAX_PAGES_TO_SCAN);
+	if (min > max) {
+		snprintf(why->why, sizeof(why->why),
+			 "advisor_min_pages_to_scan (%llu) would exceed advisor_max_pages_to_scan (%llu): the kernel accepts it, but the advisor would then ignore the minimum",
+			 min, max);
+		return -EDOM;
+	}
+	return 0;
+}
+
+static int check_unmerge(const struct ksm_txn *t, const struct ksm_sample *now,
+			 const struct ksm_step *step, struct ksm_refusal *why)
+{
+	unsigned long long shared = ksm_u(now, KSM_PAGES_SHARED);
+	struct ksm_metrics m;
+	char need[32];
+
+	if (!(step->knob->flags & KNOB_NEEDS_UNMERGE) ||
+	    (t->flags & TXN_UNMERGE_FIRST) || shared == 0 ||
+	    ksm_value_equal(step->knob, &step->to, &step->from))
+		return 0;
+	ksm_metrics_compute(now, &m);
+	ksm_format_size(m.unmerge_bytes, need, sizeof(need));
+	snprintf(why->why, sizeof(why->why),
+		 "cannot change while %llu KSM pages are shared (the kernel says EBUSY): it needs an unmerge first, which needs about %s of memory; add --unmerge",
+		 shared, need);
+	return -EBUSY;
+}
+
+static int check_step(struct ksm_txn *t, const struct ksm_root *root,
+		      const struct ksm_sample *now, struct ksm_step *step,
+		      struct ksm_refusal *why)
+{
+	enum ksm_knob_id id = ksm_knob_id(step->knob);
+	char path[128];
+	int err;
+
+	if (now->v[id].err == -ENOENT) {
+		ksm_explain_missing(step->knob, now, why->why, sizeof(why->why));
+		return -ENOENT;
+	}
+	if (now->v[id].err) {
+		snprintf(why->why, sizeof(why->why), "cannot read it: %s",
+			 strerror(-now->v[id].err));
+		return now->v[id].err;
+	}
+	step->from = now->v[id];
+	if (id == KSM_RUN && step->to.u == 2 && !(t->flags & TXN_ALLOW_UNMERGE)) {
+		snprintf(why->why, sizeof(why->why),
+			 "run 2 unmerges every KSM page at once and needs memory for each: use 'ksmctl unmerge-all', which checks first");
+		return -EINVAL;
+	}
+	err = check_advisor(t, now, step, why);
+	if (!err)
+		err = check_unmerge(t, now, step, why);
+	if (err)
+		return err;
+	if (ksm_value_equal(step->knob, &step->to, &step->from) &&
+	    !(id == KSM_RUN && step->to.u == 2)) {
+		step->state = STEP_UNCHANGED;
+		return 0;
+	}
+	ksm_knob_path(step->knob, path, sizeof(path));
+	err = ksm_root_writable(root, path);
+	if (err)
+		snprintf(why->why, sizeof(why->why), "cannot write it: %s",
+			 strerror(-err));
+	return err;
+}
+
+/*
+ * Where a step goes in the write order, so that every intermediate state
+ * is one the kernel accepts and means what it says:
+ *   stop ksmd first when stopping, so nothing runs half-configured;
+ *   advisor_mode before pages_to_scan, because switching it resets
+ *   pages_to_scan; the advisor limits so that min <= max throughout;
+ *   start ksmd last, with its settings in place.
+ */
+static int phase(const struct ksm_step *step, const struct ksm_step *steps,
+		 int count)
+{
+	enum ksm_knob_id id = ksm_knob_id(step->knob);
+
+	switch (id) {
+	case KSM_RUN:
+		return step->to.u == 0 ? 0 : 9;
+	case KSM_ADVISOR_MODE:
+		return 1;
+	case KSM_ADVISOR_MIN_PAGES_TO_SCAN:
+	case KSM_ADVISOR_MAX_PAGES_TO_SCAN: {
+		/* Raising the minimum above the old maximum: max goes first. */
+		unsigned long long new_min = 0, old_max = ~0ULL;
+		bool raise_min = false;
+
+		for (int i = 0; i < count; i++) {
+			enum ksm_knob_id o = ksm_knob_id(steps[i].knob);
+
+			if (o == KSM_ADVISOR_MIN_PAGES_TO_SCAN) {
+				new_min = steps[i].to.u;
+				raise_min = true;
+			} else if (o == KSM_ADVISOR_MAX_PAGES_TO_SCAN) {
+				old_max = steps[i].from.u;
+			}
+		}
+		if (raise_min && new_min > old_max)
+			return id == KSM_ADVISOR_MAX_PAGES_TO_SCAN ? 2 : 3;
+		return id == KSM_ADVISOR_MIN_PAGES_TO_SCAN ? 2 : 3;
+	}
+	default:
+		return 4;
+	}
+}
+
+static void order_steps(struct ksm_step *steps, int count)
+{
+	int phases[KSM_KNOB_COUNT];
+
+	for (int i = 0; i < count; i++)
+		phases[i] = phase(&steps[i], steps, count);
+	/* insertion sort: stable, and count is at most the table size */
+	for (int i = 1; i < count; i++) {
+		struct ksm_step s = steps[i];
+		int p = phases[i], j = i - 1;
+
+		while (j >= 0 && (phases[j] > p ||
+				  (phases[j] == p && steps[j].knob > s.knob))) {
+			steps[j + 1] = steps[j];
+			phases[j + 1] = phases[j];
+			j--;
+		}
+		steps[j + 1] = s;
+		phases[j + 1] = p;
+	}
+}
+
+int ksm_txn_plan(struct ksm_txn *t, const struct ksm_root *root,
+		 const struct ksm_sample *now, struct ksm_refusal *why,
+		 const struct ksm_knob **culprit)
+{
+	for (int i = 0; i < t->count; i++) {
+		int err = check_step(t, root, now, &t->steps[i], why);
+
+		if (err) {
+			if (culprit)
+				*culprit = t->steps[i].knob;
+			return err;
+		}
+	}
+	order_steps(t->steps, t->count);
+	return 0;
+}
+
+/* Write one value and check that the kernel kept it. */
+static int write_checked(const struct ksm_root *root,
+			 const struct ksm_knob *knob,
+			 const struct ksm_value *to, struct ksm_value *seen)
+{
+	char path[128], text[64];
+	int err;
+
+	ksm_knob_path(knob, path, sizeof(path));
+	ksm_knob_format(knob, to, text, sizeof(text));
+	err = ksm_root_write(root, path, text);
+	if (err)
+		return err;
+	err = ksm_knob_read(root, knob, seen);
+	if (err)
+		return err;
+	return ksm_value_equal(knob, to, seen) ? 0 : -EIO;
+}
+
+/* Put back, in a valid order, what the failed transaction touched. */
+static void restore(struct ksm_txn *t, const struct ksm_root *root)
+{
+	struct ksm_step back[KSM_KNOB_COUNT];
+	int n = 0;
+
+	for (int i = 0; i < t->count; i++) {
+		if (t->steps[i].state != STEP_DONE &&
+		    t->steps[i].state != STEP_FAILED)
+			continue;
+		back[n] = t->steps[i];
+		back[n].from = t->steps[i].to;
+		back[n].to = t->steps[i].from;
+		n++;
+	}
+	order_steps(back, n);
+	for (int i = 0; i < n; i++) {
+		struct ksm_value seen;
+
+		/* A failed write may have changed nothing: check first. */
+		if (!ksm_knob_read(root, back[i].knob, &seen) &&
+		    ksm_value_equal(back[i].knob, &seen, &back[i].to))
+			continue;
+		write_checked(root, back[i].knob, &back[i].to, &seen);
+	}
+	/* Report what the files hold now, not what we hoped to write. */
+	for (int i = 0; i < t->count; i++) {
+		struct ksm_step *step = &t->steps[i];
+		bool back_ok;
+
+		if (step->state != STEP_DONE && step->state != STEP_FAILED)
+			continue;
+		back_ok = !ksm_knob_read(root, step->knob, &step->seen) &&
+			  ksm_value_equal(step->knob, &step->seen, &step->from);
+		step->left_changed = !back_ok;
+		if (step->state == STEP_DONE)
+			step->state = back_ok ? STEP_RESTORED : STEP_RESTORE_FAILED;
+	}
+}
+
+int ksm_txn_apply(struct ksm_txn *t, const struct ksm_root *root)
+{
+	int failed = 0;
+
+	for (int i = 0; i < t->count; i++) {
+		struct ksm_step *step = &t->steps[i];
+
+		if (failed) {
+			if (step->state == STEP_PLANNED)
+				step->state = STEP_NOT_REACHED;
+			continue;
+		}
+		if (step->state != STEP_PLANNED)
+			continue;
+		step->err = write_checked(root, step->knob, &step->to,
+					  &step->seen);
+		step->state = step->err ? STEP_FAILED : STEP_DONE;
+		if (step->err)
+			failed = step->err;
+	}
+	if (failed)
+		restore(t, root);
+	return failed;
+}
+
+bool ksm_txn_left_changed(const struct ksm_txn *t)
+{
+	for (int i = 0; i < t->count; i++)
+		if (t->steps[i].left_changed)
+			return true;
+	return false;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Knob transactions: the one mechanism every writer uses (set, start,
+ * stop, and later unmerge, apply, governor, tune and top's keys).
+ *
+ *   add     parse each requested value with the kernel's rules
+ *   plan    check the requests against the current sample (knob present,
+ *           advisor owns pages_to_scan, min <= max, pages shared, ...)
+ *           and order the writes so that no intermediate state is invalid
+ *   apply   write, read back, and on any failure restore what was
+ *           already written, in a valid order again
+ *
+ * Nothing here prints: every outcome is in the steps for the caller.
+ */
+#ifndef KSMCTL_TXN_H
+#define KSMCTL_TXN_H
+
+#include <stdbool.h>
+
+#include "knobs.h"
+#include "rootfs.h"
+#include "sample.h"
+
+enum ksm_step_state {
+	STEP_PLANNED,
+	STEP_UNCHANGED,		/* already had the value: not written */
+	STEP_DONE,		/* written and read back */
+	STEP_FAILED,		/* the write or its read-back failed */
+	STEP_NOT_REACHED,	/* an earlier step failed */
+	STEP_RESTORED,		/* written, then put back after a failure */
+	STEP_RESTORE_FAILED,	/* written, and could not be put back */
+};
+
+struct ksm_step {
+	const struct ksm_knob *knob;
+	struct ksm_value from;		/* before the transaction */
+	struct ksm_value to;
+	struct ksm_value seen;		/* read back, when it differed */
+	enum ksm_step_state state;
+	int err;
+	bool left_changed;		/* after a failure: not back to from */
+};
+
+enum {
+	/* Allow run=2 (the unmerge path checks memory first). */
+	TXN_ALLOW_UNMERGE = 1 << 0,
+	/* Skip the pages-shared check: the caller unmerges first. */
+	TXN_UNMERGE_FIRST = 1 << 1,
+};
+
+struct ksm_txn {
+	struct ksm_step steps[KSM_KNOB_COUNT];
+	int count;
+	unsigned int flags;
+};
+
+void ksm_txn_init(struct ksm_txn *t, unsigned int flags);
+
+/* Request knob=text.  Refusals: see ksm_knob_parse_input(); -ENOENT for
+ * an unknown name; -EEXIST when the knob was already requested. */
+int ksm_txn_add(struct ksm_txn *t, const char *name, const char *text,
+		struct ksm_refusal *why);
+/* Request a parsed value (for callers that computed it). */
+int ksm_txn_add_value(struct ksm_txn *t, enum ksm_knob_id id,
+		      const struct ksm_value *value);
+
+/*
+ * Check the requests against now and order them.  Returns 0, or the
+ * first refusal with why naming the knob:
+ *   -ENOENT   the kernel lacks the knob (why says which version added it)
+ *   -EBUSY    the change needs an unmerge first
+ *   -EINVAL   the kernel would refuse it in this state (advisor on, ...)
+ *   -EDOM     min > max and similar nonsense the kernel would take
+ *   -EACCES, -EROFS, ...: the file cannot be written by us
+ * The knob a refusal concerns is returned in *culprit when not NULL.
+ */
+int ksm_txn_plan(struct ksm_txn *t, const struct ksm_root *root,
+		 const struct ksm_sample *now, struct ksm_refusal *why,
+		 const struct ksm_knob **culprit);
+
+/*
+ * Write the planned steps.  On failure restores every step already done
+ * (newest first, in a valid order), and returns the first error; the
+ * steps' states tell exactly what the system holds now.
+ */
+int ksm_txn_apply(struct ksm_txn *t, const struct ksm_root *root);
+
+/* True when some step is left changed after a failed apply. */
+bool ksm_txn_left_changed(const struct ksm_txn *t);
+
+/* Explain that a knob is missing: "added in Linux 6.8", NUMA, ... */
+void ksm_explain_missing(const struct ksm_knob *knob,
+			 const struct ksm_sample *now, char *buf, size_t size);
+
+#endif
