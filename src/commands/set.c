@@ -75,7 +75,7 @@ static int add_pairs(struct ksm_txn *t, int argc, char **argv)
 			status = EXIT_FAIL;
 		}
 	}
-	if (status && t->count + 1 > 1)
+	if (status && argc > 2)
 		ksm_err("nothing was changed");
 	return status;
 }

@@ -368,8 +368,16 @@ int ksm_knob_parse_shown(const struct ksm_knob *knob, const char *text,
 		const char *open = strchr(text, '[');
 		size_t len;
 
-		if (!open)
+		/* A bare name, as a fixture tree holds after a write. */
+		if (!open) {
+			for (int i = 0; knob->modes[i]; i++) {
+				if (sysfs_streq_k(knob->modes[i], text)) {
+					v->u = (unsigned long long)i;
+					return 0;
+				}
+			}
 			return -EINVAL;
+		}
 		len = strcspn(open + 1, "]");
 		if (open[1 + len] != ']')
 			return -EINVAL;

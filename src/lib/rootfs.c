@@ -112,7 +112,9 @@ int ksm_root_write(const struct ksm_root *root, const char *rel,
 	ssize_t n;
 	int fd, err = 0;
 
-	fd = openat(root->dirfd, relative(rel), O_WRONLY | O_CLOEXEC);
+	/* O_TRUNC as a shell redirection does: sysfs ignores it, and a
+	 * fixture file must not keep the tail of a longer old value. */
+	fd = openat(root->dirfd, relative(rel), O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	/*

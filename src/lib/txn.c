@@ -117,7 +117,7 @@ static int check_advisor(const struct ksm_txn *t, const struct ksm_sample *now,
 	max = effective(t, now, KSM_ADVISOR_MAX_PAGES_TO_SCAN);
 	if (min > max) {
 		snprintf(why->why, sizeof(why->why),
-			 "advisor_min_pages_to_scan (%llu) would exceed advisor_max_pages_to_scan (%llu): the kernel accepts it, but the advisor would then ignore the minimum",
+			 "the minimum (%llu) would exceed advisor_max_pages_to_scan (%llu): the kernel accepts it, but the advisor would then ignore the minimum",
 			 min, max);
 		return -EDOM;
 	}

@@ -1,0 +1,94 @@
+#!/bin/bash
+# CLI golden tests: run ksmctl on a copy of a fixture sysroot and compare
+# stdout, stderr, the exit status and every knob file it changed with
+# tests/expected/<case>.out.
+#
+#   tests/cli/run.sh [KSMCTL] [CASE-PATTERN]
+#   UPDATE=1 tests/cli/run.sh    rewrite the expected files
+#
+# Cases are lines of tests/cli/cases: NAME FIXTURE EXIT ARGS...
+# ("-" as FIXTURE: no --sysroot).  Prints "cli: N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+ksmctl=$(realpath "${1:-$top/build/ksmctl}")
+pattern=${2:-*}
+expected_dir=$top/tests/expected
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+
+passed=0
+failed=0
+
+# "path: value" for every file below the KSM directory of a sysroot
+snapshot() {
+	local dir=$1/sys/kernel/mm/ksm f
+	[ -d "$dir" ] || return 0
+	for f in "$dir"/*; do
+		[ -f "$f" ] && printf '%s: %s\n' "${f#"$1"/}" "$(tr '\n' ' ' < "$f")"
+	done
+}
+
+run_case() {
+	local name=$1 fixture=$2 want_exit=$3
+	shift 3
+	local root="$work/$name" out="$work/$name.actual" rc
+	local -a prefix=()
+
+	if [ "$fixture" != "-" ]; then
+		mkdir -p "$root"
+		cp -r "$top/tests/fixtures/$fixture/." "$root/"
+		prefix=(--sysroot "$root")
+	fi
+	snapshot "$root" > "$work/$name.before"
+	(cd "$work" && env -u KSM_MAX_KERNEL_PAGES NO_COLOR=1 LC_ALL=C.UTF-8 \
+		"$ksmctl" "${prefix[@]}" "$@" > "$work/$name.stdout" 2> "$work/$name.stderr")
+	rc=$?
+	snapshot "$root" > "$work/$name.after"
+	{
+		echo "\$ ksmctl $*"
+		cat "$work/$name.stdout"
+		echo "--- stderr"
+		cat "$work/$name.stderr"
+		echo "--- exit $rc"
+		echo "--- changed files"
+		diff "$work/$name.before" "$work/$name.after" | grep '^[<>]' || true
+	} | sed "s|$root|@SYSROOT@|g" > "$out"
+
+	if [ "$rc" != "$want_exit" ]; then
+		echo "FAIL: $name: exit $rc, expected $want_exit"
+		sed 's/^/    /' "$out"
+		failed=$((failed + 1))
+		return
+	fi
+	case " $* " in
+	*" --json "*|*" -J "*)
+		if ! jq -e . "$work/$name.stdout" > /dev/null 2>&1; then
+			echo "FAIL: $name: stdout is not valid JSON"
+			failed=$((failed + 1))
+			return
+		fi ;;
+	esac
+	if [ "${UPDATE:-0}" = 1 ]; then
+		cp "$out" "$expected_dir/$name.out"
+	fi
+	if ! diff -u "$expected_dir/$name.out" "$out" > "$work/$name.diff" 2>&1; then
+		echo "FAIL: $name: output differs from tests/expected/$name.out"
+		sed 's/^/    /' "$work/$name.diff"
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + 1))
+}
+
+mkdir -p "$expected_dir"
+while read -r name fixture want_exit args; do
+	case "$name" in ''|'#'*) continue ;; esac
+	# shellcheck disable=SC2254
+	case "$name" in $pattern) ;; *) continue ;; esac
+	eval "set -- $args"
+	run_case "$name" "$fixture" "$want_exit" "$@"
+done < "$here/cases"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]
