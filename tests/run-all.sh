@@ -1,0 +1,97 @@
+#!/bin/bash
+# Run the test suites and sum them up.  Usage: tests/run-all.sh [SUITE...]
+# Suites: unit cli docs kernel san (default: all, in that order).
+# Each suite reports "<suite>: N passed, N failed[, N skipped]"; the last
+# line sums them, and the exit status is non-zero if anything failed.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+total_pass=0
+total_fail=0
+total_skip=0
+failed_suites=()
+
+# add SUITE OUTPUT-LINE: fold "suite: N passed, N failed, N skipped" in
+add() {
+	local suite=$1 line=$2 p f s
+	p=$(sed -n 's/.* \([0-9]\+\) passed.*/\1/p' <<< "$line")
+	f=$(sed -n 's/.* \([0-9]\+\) failed.*/\1/p' <<< "$line")
+	s=$(sed -n 's/.* \([0-9]\+\) skipped.*/\1/p' <<< "$line")
+	total_pass=$((total_pass + ${p:-0}))
+	total_fail=$((total_fail + ${f:-0}))
+	total_skip=$((total_skip + ${s:-0}))
+	if [ "${f:-0}" != 0 ] || [ -z "$p" ]; then
+		failed_suites+=("$suite")
+	fi
+}
+
+# cmocka programs: count their test cases
+run_unit() {
+	local dir=$1 name=$2 pass=0 fail=0 t out n
+	for t in "$dir"/tests/test_*; do
+		[ -x "$t" ] || continue
+		out=$("$t" 2>&1)
+		n=$(sed -n 's/^\[  PASSED  \] \([0-9]\+\) test.*/\1/p' <<< "$out")
+		pass=$((pass + ${n:-0}))
+		if ! grep -q '^\[  FAILED  \]' <<< "$out" && [ -n "$n" ]; then
+			continue
+		fi
+		n=$(sed -n 's/^\[  FAILED  \] \([0-9]\+\) test.*/\1/p' <<< "$out")
+		fail=$((fail + ${n:-1}))
+		echo "FAIL: $t"
+		grep -E '^\[  (FAILED|  ERROR)|^\[ +FAILED|[Ff]ailure|ERROR|error:|runtime error|Sanitizer' <<< "$out" | sed 's/^/    /' | head -40
+	done
+	echo "$name: $pass passed, $fail failed"
+}
+
+# scripts: exit 0 pass, 77 skip, anything else fail
+run_scripts() {
+	local name=$1 pass=0 fail=0 skip=0 t rc
+	shift
+	for t in "$@"; do
+		[ -f "$t" ] || continue
+		bash "$t" "$top/build/ksmctl"
+		rc=$?
+		case $rc in
+		0) pass=$((pass + 1)) ;;
+		77) skip=$((skip + 1)) ;;
+		*) fail=$((fail + 1)); echo "FAIL: $t (exit $rc)" ;;
+		esac
+	done
+	echo "$name: $pass passed, $fail failed, $skip skipped"
+}
+
+suite() {
+	local name=$1 out
+	shift
+	echo "== $name"
+	out=$("$@" 2>&1 | tee /dev/stderr | tail -n 1)
+	add "$name" "$out"
+}
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(unit cli docs kernel san)
+
+for s in "${suites[@]}"; do
+	case $s in
+	unit) suite unit run_unit build unit ;;
+	cli) suite cli tests/cli/run.sh build/ksmctl ;;
+	docs) suite docs tests/docs/run.sh build/ksmctl ;;
+	kernel) suite kernel run_scripts kernel tests/kernel/test_*.sh ;;
+	san)
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+		suite san-unit run_unit build-san san-unit
+		suite san-cli tests/cli/run.sh build-san/ksmctl
+		;;
+	*) echo "run-all: unknown suite '$s'" >&2; exit 2 ;;
+	esac
+done
+
+echo
+if [ ${#failed_suites[@]} -gt 0 ]; then
+	echo "failed suites: ${failed_suites[*]}"
+fi
+echo "check: $total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" = 0 ] && [ ${#failed_suites[@]} = 0 ]
