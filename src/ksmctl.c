@@ -18,10 +18,11 @@
 #endif
 
 extern const struct ksm_command cmd_status, cmd_get, cmd_set, cmd_start,
-	cmd_stop, cmd_help;
+	cmd_stop, cmd_unmerge_all, cmd_help;
 
 const struct ksm_command *const ksm_commands[] = {
-	&cmd_status, &cmd_get, &cmd_set, &cmd_start, &cmd_stop, &cmd_help,
+	&cmd_status, &cmd_get, &cmd_set, &cmd_start, &cmd_stop,
+	&cmd_unmerge_all, &cmd_help,
 	NULL,
 };
 
@@ -115,7 +116,8 @@ static int run_command(const struct ksm_command *cmd, const char *sysroot,
 			return EXIT_FAIL;
 		}
 	}
-	optind = 1;
+	/* 0, not 1: glibc then forgets the "+" (stop at the command) of main */
+	optind = 0;
 	status = cmd->run(&ctx, argc, argv);
 	ksm_root_close(ctx.root);
 	return status;

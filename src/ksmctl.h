@@ -7,10 +7,12 @@
 #define KSMCTL_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "lib/knobs.h"
+#include "lib/lock.h"
 #include "lib/rootfs.h"
 #include "lib/sample.h"
 #include "lib/txn.h"
@@ -75,13 +77,50 @@ int ksm_parse_option_ull(const struct ksm_command *cmd, const char *option,
 			 const char *text, unsigned long long max,
 			 unsigned long long *out);
 
+/* Seconds for an option, fractions allowed ("0.5"); usage error if bad. */
+int ksm_parse_seconds(const struct ksm_command *cmd, const char *option,
+		      const char *text, long *ms);
+
 /* Run a transaction under the writers' lock and report it. */
 struct ksm_txn_opts {
 	bool dry_run;
 	bool quiet;
 	bool no_wait;
+	bool unmerge;		/* unmerge first when a knob needs it */
+	bool force;		/* unmerge even when memory looks short */
+	long drain_timeout_ms;	/* 0: the default */
 };
 int ksm_run_txn(struct ksm_ctx *ctx, struct ksm_txn *t,
 		const struct ksm_txn_opts *opts);
+
+/* Raised by SIGINT/SIGTERM while a long write runs (ksm_catch_signals). */
+extern volatile sig_atomic_t ksm_stop;
+void ksm_catch_signals(void);
+
+/* txnrun.c, for the unmerge flow */
+void ksm_print_plan(const struct ksm_txn *t, bool dry_run);
+void ksm_report_failure(const struct ksm_txn *t);
+int ksm_take_lock(struct ksm_ctx *ctx, struct ksm_lock *lock, bool no_wait);
+
+/* unmerge.c */
+struct ksm_unmerge_opts {
+	bool force, dry_run, quiet;
+};
+/*
+ * Check memory, unmerge from a child with progress, report.  Returns 0
+ * when everything was unmerged, else the exit status (and has said why
+ * and what run now reads).
+ */
+int ksm_unmerge_checked(struct ksm_ctx *ctx, const struct ksm_sample *before,
+			const struct ksm_unmerge_opts *o);
+/* Unmerge, wait for the stable tree to drain, then apply t; run restored. */
+int ksm_unmerge_then_apply(struct ksm_ctx *ctx, struct ksm_txn *t,
+			   const struct ksm_sample *before,
+			   const struct ksm_txn_opts *opts);
+/* unmerge-all, also behind stop --unmerge. */
+int ksm_unmerge_all(struct ksm_ctx *ctx, const struct ksm_unmerge_opts *o,
+		    bool restart, bool no_wait);
+/* Put run back to what it read before (2 counts as 0); report it. */
+void ksm_restore_run(struct ksm_ctx *ctx, unsigned long long run);
 
 #endif

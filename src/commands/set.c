@@ -10,6 +10,9 @@ static const struct option set_opts[] = {
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-wait", no_argument, NULL, 'W' },
+	{ "unmerge", no_argument, NULL, 'U' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "timeout", required_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -28,12 +31,21 @@ const struct ksm_command cmd_set = {
 		"back, and restore what was written if any write fails.\n"
 		"Booleans take 0/1, no/yes, off/on or false/true.\n"
 		"\n"
+		"merge_across_nodes and max_page_sharing can only change while no\n"
+		"page is merged: with --unmerge, ksmctl checks every other value,\n"
+		"unmerges (with the memory check of unmerge-all), waits for the\n"
+		"stable tree to drain, writes, and restores run as it was.\n"
+		"\n"
 		"Options:\n"
-		"  -n, --dry-run   check and show the changes, write nothing\n"
-		"  -q, --quiet     print nothing on success\n"
-		"      --no-wait   fail at once if another ksmctl is changing settings\n"
-		"  -h, --help      display this help\n",
-	.shortopts = "nqh",
+		"  -n, --dry-run       check and show the changes, write nothing\n"
+		"  -q, --quiet         print nothing on success\n"
+		"      --unmerge       unmerge first where a change needs it\n"
+		"  -f, --force         with --unmerge: skip the memory check\n"
+		"      --timeout SECS  with --unmerge: wait this long for the stable\n"
+		"                      tree to drain (default 30)\n"
+		"      --no-wait       fail at once if another ksmctl is changing settings\n"
+		"  -h, --help          display this help\n",
+	.shortopts = "nqfh",
 	.longopts = set_opts,
 	.run = set_run,
 };
@@ -80,12 +92,31 @@ static int add_pairs(struct ksm_txn *t, int argc, char **argv)
 	return status;
 }
 
+/*
+ * getopt would read a value such as "-1" as an option (and permute it
+ * away); mark such words so they stay values, and unmark them after.
+ */
+#define VALUE_MARK '\x01'
+
+static void shield_negative_values(int argc, char **argv, bool shield)
+{
+	for (int i = 1; i < argc; i++) {
+		char *w = argv[i];
+
+		if (shield && w[0] == '-' && w[1] >= '0' && w[1] <= '9')
+			w[0] = VALUE_MARK;
+		else if (!shield && w[0] == VALUE_MARK)
+			w[0] = '-';
+	}
+}
+
 static int set_run(struct ksm_ctx *ctx, int argc, char **argv)
 {
 	struct ksm_txn_opts opts = { 0 };
 	struct ksm_txn t;
 	int c, status;
 
+	shield_negative_values(argc, argv, true);
 	while ((c = ksm_getopt(&cmd_set, argc, argv)) != -1) {
 		switch (c) {
 		case 'n':
@@ -97,12 +128,26 @@ static int set_run(struct ksm_ctx *ctx, int argc, char **argv)
 		case 'W':
 			opts.no_wait = true;
 			break;
+		case 'U':
+			opts.unmerge = true;
+			break;
+		case 'f':
+			opts.force = true;
+			break;
+		case 'T':
+			if (ksm_parse_seconds(&cmd_set, "--timeout", optarg,
+					      &opts.drain_timeout_ms))
+				return EXIT_USAGE;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
 	}
+	shield_negative_values(argc, argv, false);
 	if (optind >= argc)
 		return ksm_usage_error(&cmd_set, "no knob given");
+	if ((opts.force || opts.drain_timeout_ms) && !opts.unmerge)
+		return ksm_usage_error(&cmd_set, "--force and --timeout go with --unmerge");
 	ksm_txn_init(&t, 0);
 	status = add_pairs(&t, argc - optind, argv + optind);
 	if (status)

@@ -169,6 +169,8 @@ static int start_run(struct ksm_ctx *ctx, int argc, char **argv)
 }
 
 static const struct option stop_opts[] = {
+	{ "unmerge", no_argument, NULL, 'U' },
+	{ "force", no_argument, NULL, 'f' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-wait", no_argument, NULL, 'W' },
@@ -185,14 +187,16 @@ const struct ksm_command cmd_stop = {
 		"Usage: ksmctl stop [options]\n"
 		"\n"
 		"Stop ksmd (run=0).  Pages merged so far stay merged; 'ksmctl\n"
-		"unmerge-all' breaks them up.\n"
+		"unmerge-all' (or --unmerge) breaks them up.\n"
 		"\n"
 		"Options:\n"
+		"      --unmerge   stop and unmerge everything: 'ksmctl unmerge-all'\n"
+		"  -f, --force     with --unmerge: skip the memory check\n"
 		"  -n, --dry-run   check and show, write nothing\n"
 		"  -q, --quiet     print nothing on success\n"
 		"      --no-wait   fail at once if another ksmctl is writing\n"
 		"  -h, --help      display this help\n",
-	.shortopts = "nqh",
+	.shortopts = "fnqh",
 	.longopts = stop_opts,
 	.run = stop_run,
 };
@@ -204,12 +208,27 @@ static int stop_run(struct ksm_ctx *ctx, int argc, char **argv)
 	struct ksm_txn t;
 	int c;
 
-	while ((c = ksm_getopt(&cmd_stop, argc, argv)) != -1)
-		if (parse_common(&cmd_stop, c, &opts))
+	while ((c = ksm_getopt(&cmd_stop, argc, argv)) != -1) {
+		if (c == 'U')
+			opts.unmerge = true;
+		else if (c == 'f')
+			opts.force = true;
+		else if (parse_common(&cmd_stop, c, &opts))
 			return EXIT_USAGE;
+	}
 	if (optind < argc)
 		return ksm_usage_error(&cmd_stop, "unexpected argument '%s'",
 				       argv[optind]);
+	if (opts.unmerge) {
+		struct ksm_unmerge_opts uo = {
+			.force = opts.force, .dry_run = opts.dry_run,
+			.quiet = opts.quiet,
+		};
+
+		return ksm_unmerge_all(ctx, &uo, false, opts.no_wait);
+	}
+	if (opts.force)
+		return ksm_usage_error(&cmd_stop, "--force goes with --unmerge");
 	ksm_txn_init(&t, 0);
 	ksm_txn_add(&t, "run", "0", &why);
 	return ksm_run_txn(ctx, &t, &opts);

@@ -124,6 +124,21 @@ static int check_advisor(const struct ksm_txn *t, const struct ksm_sample *now,
 	return 0;
 }
 
+bool ksm_txn_needs_unmerge(const struct ksm_txn *t, const struct ksm_sample *now)
+{
+	if (ksm_u(now, KSM_PAGES_SHARED) == 0)
+		return false;
+	for (int i = 0; i < t->count; i++) {
+		const struct ksm_step *step = &t->steps[i];
+		enum ksm_knob_id id = ksm_knob_id(step->knob);
+
+		if ((step->knob->flags & KNOB_NEEDS_UNMERGE) && ksm_has(now, id) &&
+		    !ksm_value_equal(step->knob, &step->to, &now->v[id]))
+			return true;
+	}
+	return false;
+}
+
 static int check_unmerge(const struct ksm_txn *t, const struct ksm_sample *now,
 			 const struct ksm_step *step, struct ksm_refusal *why)
 {
@@ -135,6 +150,7 @@ static int check_unmerge(const struct ksm_txn *t, const struct ksm_sample *now,
 	    (t->flags & TXN_UNMERGE_FIRST) || shared == 0 ||
 	    ksm_value_equal(step->knob, &step->to, &step->from))
 		return 0;
+	/* check_step() filled step->from from now before calling us */
 	ksm_metrics_compute(now, &m);
 	ksm_format_size(m.unmerge_bytes, need, sizeof(need));
 	snprintf(why->why, sizeof(why->why),
@@ -298,6 +314,12 @@ static void restore(struct ksm_txn *t, const struct ksm_root *root)
 		back[n] = t->steps[i];
 		back[n].from = t->steps[i].to;
 		back[n].to = t->steps[i].from;
+		/*
+		 * run read 2 before (an unmerge happened): putting 2 back
+		 * would unmerge a second time; 0 is the same stopped state.
+		 */
+		if (ksm_knob_id(back[n].knob) == KSM_RUN && back[n].to.u == 2)
+			back[n].to.u = back[n].to.s = 0;
 		n++;
 	}
 	order_steps(back, n);
@@ -318,7 +340,9 @@ static void restore(struct ksm_txn *t, const struct ksm_root *root)
 		if (step->state != STEP_DONE && step->state != STEP_FAILED)
 			continue;
 		back_ok = !ksm_knob_read(root, step->knob, &step->seen) &&
-			  ksm_value_equal(step->knob, &step->seen, &step->from);
+			  (ksm_value_equal(step->knob, &step->seen, &step->from) ||
+			   (ksm_knob_id(step->knob) == KSM_RUN &&
+			    step->from.u == 2 && step->seen.u == 0));
 		step->left_changed = !back_ok;
 		if (step->state == STEP_DONE)
 			step->state = back_ok ? STEP_RESTORED : STEP_RESTORE_FAILED;

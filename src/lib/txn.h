@@ -85,6 +85,10 @@ int ksm_txn_plan(struct ksm_txn *t, const struct ksm_root *root,
  */
 int ksm_txn_apply(struct ksm_txn *t, const struct ksm_root *root);
 
+/* True when a requested change needs an unmerge first (pages shared). */
+bool ksm_txn_needs_unmerge(const struct ksm_txn *t,
+			   const struct ksm_sample *now);
+
 /* True when some step is left changed after a failed apply. */
 bool ksm_txn_left_changed(const struct ksm_txn *t);
 

@@ -1,0 +1,236 @@
+# bash completion for ksmctl(8)                         -*- shell-script -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The lists below are static, so completion never runs ksmctl (which may
+# be slow, or not yet installed); tests/docs/run.sh checks them against
+# the binary's own table (ksmctl __list ...).
+#
+# Adding a command is one line in _ksmctl_cmds: the name, then its
+# options; an option that takes an argument ends in '='.
+
+_ksmctl_global_opts='--sysroot= --help --version -h -V'
+
+_ksmctl_cmds='
+status -J --json -b --bytes -h --help
+get -J --json -r --raw -n --noheadings -o= --output= --output-all -h --help
+set -n --dry-run -q --quiet --no-wait -h --help
+start -p= --pages-to-scan= -s= --sleep-millisecs= -n --dry-run -q --quiet --no-wait -h --help
+stop -n --dry-run -q --quiet --no-wait -h --help
+help -h --help
+'
+
+_ksmctl_knobs='run pages_to_scan sleep_millisecs merge_across_nodes
+max_page_sharing use_zero_pages stable_node_chains_prune_millisecs smart_scan
+advisor_mode advisor_max_cpu advisor_min_pages_to_scan advisor_max_pages_to_scan
+advisor_target_scan_time max_kernel_pages pages_shared pages_sharing
+pages_unshared pages_volatile full_scans stable_node_chains stable_node_dups
+general_profit ksm_zero_pages pages_scanned pages_skipped'
+
+_ksmctl_writable_knobs='run pages_to_scan sleep_millisecs merge_across_nodes
+max_page_sharing use_zero_pages stable_node_chains_prune_millisecs smart_scan
+advisor_mode advisor_max_cpu advisor_min_pages_to_scan advisor_max_pages_to_scan
+advisor_target_scan_time max_kernel_pages'
+
+# One line per knob with named values: the knob, then its values.
+_ksmctl_knob_values='
+run 0 1 2
+merge_across_nodes 0 1
+use_zero_pages 0 1
+smart_scan 0 1
+advisor_mode none scan-time
+'
+
+# Columns of 'get -o'.
+_ksmctl_get_columns='NAME VALUE ACCESS SINCE DESCRIPTION'
+
+# _ksmctl_field LIST NAME: the words after NAME on NAME's line of LIST.
+_ksmctl_field()
+{
+	local line
+	while read -r line; do
+		case $line in
+		"$2" | "$2 "*) printf '%s\n' "${line#"$2"}"; return 0 ;;
+		esac
+	done <<<"$1"
+	return 1
+}
+
+# _ksmctl_add WORDS...: add the words that start with $cur to COMPREPLY.
+_ksmctl_add()
+{
+	local w
+	for w in "$@"; do
+		[[ $w == "$cur"* ]] && COMPREPLY+=("$w")
+	done
+}
+
+# Options of a command, or the global ones: '=' marks an argument, which
+# the user may attach with '=' (long options) or give as the next word.
+_ksmctl_options()
+{
+	local o
+	for o in $1; do
+		_ksmctl_add "${o%=}"
+	done
+}
+
+# Does option $2 take an argument, per the option list $1?
+_ksmctl_takes_arg()
+{
+	[[ " $1 " == *" $2= "* ]]
+}
+
+_ksmctl_get_columns_complete()
+{
+	# "NAME,VA" or "+SINCE": complete the last column of the list
+	local prefix=${cur%"${cur##*[,+]}"} c
+	for c in $_ksmctl_get_columns; do
+		[[ $prefix$c == "$cur"* ]] && COMPREPLY+=("$prefix$c")
+	done
+	compopt -o nospace 2>/dev/null
+}
+
+# The argument of option $1 of command $2 ("" for the global ones).
+_ksmctl_option_arg()
+{
+	case $1 in
+	--sysroot)
+		compopt -o filenames 2>/dev/null
+		local IFS=$'\n'
+		# shellcheck disable=SC2207 # one directory per line
+		COMPREPLY+=($(compgen -d -- "$cur"))
+		;;
+	-o | --output)
+		[[ $2 == get ]] && _ksmctl_get_columns_complete
+		;;
+	esac
+	# numbers (--pages-to-scan, --sleep-millisecs): nothing to offer
+}
+
+# The word before the current one, and the word before that, with the
+# "KNOB=VALUE" words bash split at '=' (COMP_WORDBREAKS) put together:
+# sets knob (the name before '=') when the cursor is inside such a word.
+_ksmctl_set_word()
+{
+	local knob_eq=""
+
+	if [[ $cur == "=" ]]; then
+		# "run=<TAB>": bash made "=" the current word
+		knob_eq=$prev
+		cur=""
+	elif [[ $prev == "=" ]]; then
+		# "run=sc<TAB>"
+		knob_eq=${COMP_WORDS[COMP_CWORD - 2]}
+	elif [[ $cur == *=* ]]; then
+		# '=' not in COMP_WORDBREAKS: complete "run=..." whole
+		local k=${cur%%=*} v
+		cur=${cur#*=}
+		for v in $(_ksmctl_field "$_ksmctl_knob_values" "$k"); do
+			[[ $v == "$cur"* ]] && COMPREPLY+=("$k=$v")
+		done
+		return
+	fi
+	if [[ -n $knob_eq ]]; then
+		# shellcheck disable=SC2046 # the values are plain words
+		_ksmctl_add $(_ksmctl_field "$_ksmctl_knob_values" "$knob_eq")
+		return
+	fi
+	# After a writable knob name comes its value; otherwise a name.
+	if [[ " ${_ksmctl_writable_knobs//$'\n'/ } " == *" $prev "* ]] &&
+	   [[ ${COMP_WORDS[COMP_CWORD - 2]} != "=" ]]; then
+		# shellcheck disable=SC2046
+		_ksmctl_add $(_ksmctl_field "$_ksmctl_knob_values" "$prev")
+		return
+	fi
+	# shellcheck disable=SC2086
+	_ksmctl_add $_ksmctl_writable_knobs
+}
+
+_ksmctl()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=""
+	local i cmd="" cmdi=0 opts w
+	COMPREPLY=()
+	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+
+	# Find the command: the first word that is not a global option or
+	# the argument of one.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		--sysroot)
+			# "--sysroot DIR" or "--sysroot = DIR"
+			[[ ${COMP_WORDS[i + 1]} == "=" ]] && ((i++))
+			((i++))
+			;;
+		-*) ;;
+		*)
+			cmd=$w
+			cmdi=$i
+			break
+			;;
+		esac
+	done
+
+	if [[ -z $cmd ]]; then
+		if [[ $cur == "=" && $prev == --sysroot ]]; then
+			cur=""
+			_ksmctl_option_arg --sysroot ""
+		elif [[ $prev == "=" && ${COMP_WORDS[COMP_CWORD - 2]} == --sysroot ]] ||
+		     [[ $prev == --sysroot ]]; then
+			_ksmctl_option_arg --sysroot ""
+		elif [[ $cur == -* ]]; then
+			_ksmctl_options "$_ksmctl_global_opts"
+		else
+			local line
+			while read -r line; do
+				[[ -n $line ]] && _ksmctl_add "${line%% *}"
+			done <<<"$_ksmctl_cmds"
+		fi
+		return 0
+	fi
+
+	opts=$(_ksmctl_field "$_ksmctl_cmds" "$cmd") || return 0
+
+	# The argument of an option: "-o LIST", "--output=LIST".
+	if [[ $cur == "=" ]] && _ksmctl_takes_arg "$opts" "$prev"; then
+		cur=""
+		_ksmctl_option_arg "$prev" "$cmd"
+		return 0
+	fi
+	if [[ $prev == "=" ]] && ((COMP_CWORD - 2 > cmdi)) &&
+	   _ksmctl_takes_arg "$opts" "${COMP_WORDS[COMP_CWORD - 2]}"; then
+		_ksmctl_option_arg "${COMP_WORDS[COMP_CWORD - 2]}" "$cmd"
+		return 0
+	fi
+	if ((COMP_CWORD - 1 > cmdi)) && _ksmctl_takes_arg "$opts" "$prev"; then
+		_ksmctl_option_arg "$prev" "$cmd"
+		return 0
+	fi
+	if [[ $cur == -* ]]; then
+		_ksmctl_options "$opts"
+		return 0
+	fi
+
+	case $cmd in
+	get)
+		# shellcheck disable=SC2086
+		_ksmctl_add $_ksmctl_knobs
+		;;
+	set)
+		_ksmctl_set_word
+		;;
+	help)
+		if ((COMP_CWORD == cmdi + 1)); then
+			local line
+			while read -r line; do
+				[[ -n $line ]] && _ksmctl_add "${line%% *}"
+			done <<<"$_ksmctl_cmds"
+		fi
+		;;
+	esac
+	return 0
+} &&
+	complete -F _ksmctl ksmctl
+
+# ex: filetype=sh
