@@ -28,6 +28,10 @@ void ksm_print_plan(const struct ksm_txn *t, bool dry_run)
 		format_value(s->knob, &s->to, to, sizeof(to));
 		if (s->state == STEP_UNCHANGED)
 			printf("%s: %s (unchanged)\n", s->knob->name, to);
+		else if (ksm_value_equal(s->knob, &s->from, &s->to))
+			/* KNOB_WRITE_APPLIES: the write itself does something */
+			printf("%s: %s (written again%s)\n", s->knob->name, to,
+			       dry_run ? ", dry run" : "");
 		else
 			printf("%s: %s -> %s%s\n", s->knob->name, from, to,
 			       dry_run ? " (dry run)" : "");
@@ -68,7 +72,22 @@ void ksm_report_failure(const struct ksm_txn *t)
 			ksm_err("%s: left changed: reads %s, was %s",
 				s->knob->name, seen, from);
 			changed = true;
+		} else if (s->read_err && (s->state == STEP_FAILED ||
+					   s->state == STEP_RESTORE_FAILED)) {
+			ksm_err("%s: state unknown: cannot read it back: %s",
+				s->knob->name, strerror(-s->read_err));
+			changed = true;
 		}
+	}
+	if (t->pages_to_scan_lost) {
+		const struct ksm_knob *k = &ksm_knobs[KSM_PAGES_TO_SCAN];
+		char was[64], now[64];
+
+		format_value(k, &t->pages_to_scan, was, sizeof(was));
+		format_value(k, &t->pages_to_scan_now, now, sizeof(now));
+		ksm_err("%s: left changed by the kernel's advisor_mode reset: reads %s, was %s",
+			k->name, now, was);
+		changed = true;
 	}
 	if (!changed)
 		ksm_err("nothing was changed");

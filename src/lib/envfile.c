@@ -20,10 +20,13 @@ static const char *skip_blanks(const char *p)
 /* Parse the value as sh would: quotes and backslashes, stop at " #". */
 static int parse_value(const char *p, char *out, size_t size)
 {
+	const char *start = p;
 	size_t n = 0;
-	bool blank_before = true;
+	bool blank_before;
 
 	p = skip_blanks(p);
+	/* "K=#x" assigns "#x" in sh: '#' opens a comment only after a blank */
+	blank_before = p != start;
 	while (*p) {
 		char c = *p;
 

@@ -33,9 +33,11 @@ static int parse_amount(const char *p, const char *eol,
 	while (p < eol && *p == ' ')
 		p++;
 	while (p < eol && *p >= '0' && *p <= '9') {
-		if (n > (~0ULL - 9) / 10)
+		unsigned int digit = (unsigned int)(*p - '0');
+
+		if (n > (~0ULL - digit) / 10)
 			return -ERANGE;
-		n = n * 10 + (unsigned long long)(*p - '0');
+		n = n * 10 + digit;
 		digits = true;
 		p++;
 	}

@@ -177,6 +177,9 @@ int ksm_findings(const struct ksm_sample *s, const struct ksm_metrics *m,
 		    "ksmd is stopped; pages merged earlier stay merged until 'ksmctl unmerge-all'");
 	else if (run == 0)
 		add(&f, SEV_INFO, "stopped", "ksmd is stopped: nothing is being merged");
+	else if (run == 2)
+		add(&f, SEV_INFO, "unmerged",
+		    "ksmd is stopped and every page was unmerged (run=2); 'ksmctl start' merges again");
 	if (run == 1)
 		running_findings(s, m, &f);
 	sharing_findings(s, m, &f);

@@ -51,8 +51,8 @@ int ksm_txn_add(struct ksm_txn *t, const char *name, const char *text,
 		snprintf(why->why, sizeof(why->why), "unknown knob");
 		return -ENOENT;
 	}
-	err = ksm_knob_parse_input(knob, text, &value, canonical,
-				   sizeof(canonical), why);
+	err = ksm_knob_parse_input_on(knob, t->dirs, text, &value, canonical,
+				      sizeof(canonical), why);
 	if (err)
 		return err;
 	err = ksm_txn_add_value(t, ksm_knob_id(knob), &value);
@@ -64,6 +64,7 @@ int ksm_txn_add(struct ksm_txn *t, const char *name, const char *text,
 void ksm_explain_missing(const struct ksm_knob *knob,
 			 const struct ksm_sample *now, char *buf, size_t size)
 {
+	unsigned int present = ksm_sample_dirs(now);
 	char since[32], until[32], have[80];
 
 	ksm_version_format(knob->since, since, sizeof(since));
@@ -71,7 +72,13 @@ void ksm_explain_missing(const struct ksm_knob *knob,
 		snprintf(have, sizeof(have), "this kernel (%s)", now->release);
 	else
 		snprintf(have, sizeof(have), "this kernel");
-	if (knob->until) {
+	if (ksm_knob_dir_on(knob, present) < 0 && present == KNOB_IN_UKSM) {
+		snprintf(buf, size, "not available on %s: it is a file of mainline KSM, and UKSM (/%s) has no such file",
+			 have, KSM_UKSM_DIR);
+	} else if (ksm_knob_dir_on(knob, present) < 0) {
+		snprintf(buf, size, "not available on %s: only UKSM kernels have it (/%s, an out-of-tree patch)",
+			 have, KSM_UKSM_DIR);
+	} else if (knob->until) {
 		ksm_version_format(knob->until, until, sizeof(until));
 		snprintf(buf, size, "not available on %s: it existed only before %s",
 			 have, until);
@@ -159,6 +166,17 @@ static int check_unmerge(const struct ksm_txn *t, const struct ksm_sample *now,
 	return -EBUSY;
 }
 
+/*
+ * Switching advisor_mode makes the kernel reset pages_to_scan (to 100 for
+ * none), so a pages_to_scan equal to today's must still be written.
+ */
+static bool advisor_resets(const struct ksm_txn *t,
+			   const struct ksm_sample *now, enum ksm_knob_id id)
+{
+	return id == KSM_PAGES_TO_SCAN && ksm_has(now, KSM_ADVISOR_MODE) &&
+	       effective(t, now, KSM_ADVISOR_MODE) != ksm_u(now, KSM_ADVISOR_MODE);
+}
+
 static int check_step(struct ksm_txn *t, const struct ksm_root *root,
 		      const struct ksm_sample *now, struct ksm_step *step,
 		      struct ksm_refusal *why)
@@ -177,6 +195,13 @@ static int check_step(struct ksm_txn *t, const struct ksm_root *root,
 		return now->v[id].err;
 	}
 	step->from = now->v[id];
+	if (ksm_knob_dir_on(step->knob, ksm_sample_dirs(now)) == KNOB_DIR_UKSM &&
+	    step->knob->uksm_max && step->to.u > step->knob->uksm_max) {
+		snprintf(why->why, sizeof(why->why),
+			 "UKSM takes at most %llu: %s (the kernel says EINVAL)",
+			 step->knob->uksm_max, step->knob->uksm_why);
+		return -EINVAL;
+	}
 	if (id == KSM_RUN && step->to.u == 2 && !(t->flags & TXN_ALLOW_UNMERGE)) {
 		snprintf(why->why, sizeof(why->why),
 			 "run 2 unmerges every KSM page at once and needs memory for each: use 'ksmctl unmerge-all', which checks first");
@@ -188,11 +213,13 @@ static int check_step(struct ksm_txn *t, const struct ksm_root *root,
 	if (err)
 		return err;
 	if (ksm_value_equal(step->knob, &step->to, &step->from) &&
-	    !(id == KSM_RUN && step->to.u == 2)) {
+	    !(id == KSM_RUN && step->to.u == 2) &&
+	    !advisor_resets(t, now, id) &&
+	    !(step->knob->flags & KNOB_WRITE_APPLIES)) {
 		step->state = STEP_UNCHANGED;
 		return 0;
 	}
-	ksm_knob_path(step->knob, path, sizeof(path));
+	ksm_knob_locate(root, step->knob, path, sizeof(path));
 	err = ksm_root_writable(root, path);
 	if (err)
 		snprintf(why->why, sizeof(why->why), "cannot write it: %s",
@@ -217,6 +244,7 @@ static int phase(const struct ksm_step *step, const struct ksm_step *steps,
 	case KSM_RUN:
 		return step->to.u == 0 ? 0 : 9;
 	case KSM_ADVISOR_MODE:
+	case KSM_UKSM_CPU_GOVERNOR:	/* loads a preset of the other UKSM knobs */
 		return 1;
 	case KSM_ADVISOR_MIN_PAGES_TO_SCAN:
 	case KSM_ADVISOR_MAX_PAGES_TO_SCAN: {
@@ -269,6 +297,8 @@ int ksm_txn_plan(struct ksm_txn *t, const struct ksm_root *root,
 		 const struct ksm_sample *now, struct ksm_refusal *why,
 		 const struct ksm_knob **culprit)
 {
+	t->have_pages_to_scan = ksm_has(now, KSM_PAGES_TO_SCAN);
+	t->pages_to_scan = now->v[KSM_PAGES_TO_SCAN];
 	for (int i = 0; i < t->count; i++) {
 		int err = check_step(t, root, now, &t->steps[i], why);
 
@@ -282,15 +312,28 @@ int ksm_txn_plan(struct ksm_txn *t, const struct ksm_root *root,
 	return 0;
 }
 
+/*
+ * UKSM keeps sleep_millisecs in jiffies: 10 reads back 12 at HZ=250.
+ * Anything from the value up to the next tick (10 ms at HZ=100) is kept.
+ */
+static bool rounded_up_to_tick(const char *path, const struct ksm_knob *knob,
+			       const struct ksm_value *to,
+			       const struct ksm_value *seen)
+{
+	return (knob->flags & KNOB_UKSM_JIFFIES) &&
+	       !strncmp(path, KSM_UKSM_DIR "/", strlen(KSM_UKSM_DIR) + 1) &&
+	       seen->u >= to->u && seen->u - to->u < 10;
+}
+
 /* Write one value and check that the kernel kept it. */
 static int write_checked(const struct ksm_root *root,
 			 const struct ksm_knob *knob,
 			 const struct ksm_value *to, struct ksm_value *seen)
 {
-	char path[128], text[64];
+	char path[128], text[96];
 	int err;
 
-	ksm_knob_path(knob, path, sizeof(path));
+	ksm_knob_locate(root, knob, path, sizeof(path));
 	ksm_knob_format(knob, to, text, sizeof(text));
 	err = ksm_root_write(root, path, text);
 	if (err)
@@ -298,7 +341,35 @@ static int write_checked(const struct ksm_root *root,
 	err = ksm_knob_read(root, knob, seen);
 	if (err)
 		return err;
-	return ksm_value_equal(knob, to, seen) ? 0 : -EIO;
+	return ksm_value_equal(knob, to, seen) ||
+	       rounded_up_to_tick(path, knob, to, seen) ? 0 : -EIO;
+}
+
+/*
+ * Writing advisor_mode back made the kernel reset pages_to_scan (to 100
+ * for none): put the value from before the transaction back too.
+ */
+static void restore_pages_to_scan(struct ksm_txn *t, const struct ksm_root *root,
+				  const struct ksm_step *back, int n)
+{
+	const struct ksm_knob *pts = &ksm_knobs[KSM_PAGES_TO_SCAN];
+	bool mode_restored = false;
+	struct ksm_value now;
+
+	if (!t->have_pages_to_scan)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (back[i].knob == pts)
+			return;		/* restored as a step of its own */
+		if (ksm_knob_id(back[i].knob) == KSM_ADVISOR_MODE)
+			mode_restored = back[i].to.u == 0;
+	}
+	if (!mode_restored || ksm_knob_read(root, pts, &now) ||
+	    ksm_value_equal(pts, &now, &t->pages_to_scan))
+		return;
+	if (write_checked(root, pts, &t->pages_to_scan, &now))
+		t->pages_to_scan_lost = true;
+	t->pages_to_scan_now = now;
 }
 
 /* Put back, in a valid order, what the failed transaction touched. */
@@ -332,18 +403,25 @@ static void restore(struct ksm_txn *t, const struct ksm_root *root)
 			continue;
 		write_checked(root, back[i].knob, &back[i].to, &seen);
 	}
+	restore_pages_to_scan(t, root, back, n);
 	/* Report what the files hold now, not what we hoped to write. */
 	for (int i = 0; i < t->count; i++) {
 		struct ksm_step *step = &t->steps[i];
+		struct ksm_value now;
 		bool back_ok;
 
 		if (step->state != STEP_DONE && step->state != STEP_FAILED)
 			continue;
-		back_ok = !ksm_knob_read(root, step->knob, &step->seen) &&
-			  (ksm_value_equal(step->knob, &step->seen, &step->from) ||
+		step->read_err = ksm_knob_read(root, step->knob, &now);
+		back_ok = !step->read_err &&
+			  (ksm_value_equal(step->knob, &now, &step->from) ||
 			   (ksm_knob_id(step->knob) == KSM_RUN &&
-			    step->from.u == 2 && step->seen.u == 0));
-		step->left_changed = !back_ok;
+			    step->from.u == 2 && now.u == 0));
+		/* unreadable: unknown, which is not the same as changed */
+		step->left_changed = !back_ok && !step->read_err;
+		/* Put back fine: seen keeps the failed write's read-back (EIO). */
+		if (!back_ok)
+			step->seen = now;
 		if (step->state == STEP_DONE)
 			step->state = back_ok ? STEP_RESTORED : STEP_RESTORE_FAILED;
 	}
@@ -366,6 +444,9 @@ int ksm_txn_apply(struct ksm_txn *t, const struct ksm_root *root)
 		step->err = write_checked(root, step->knob, &step->to,
 					  &step->seen);
 		step->state = step->err ? STEP_FAILED : STEP_DONE;
+		/* report what the kernel keeps (a sleep rounded to a tick) */
+		if (!step->err && (step->knob->flags & KNOB_UKSM_JIFFIES))
+			step->to = step->seen;
 		if (step->err)
 			failed = step->err;
 	}
@@ -379,5 +460,5 @@ bool ksm_txn_left_changed(const struct ksm_txn *t)
 	for (int i = 0; i < t->count; i++)
 		if (t->steps[i].left_changed)
 			return true;
-	return false;
+	return t->pages_to_scan_lost;
 }

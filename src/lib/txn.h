@@ -39,6 +39,7 @@ struct ksm_step {
 	enum ksm_step_state state;
 	int err;
 	bool left_changed;		/* after a failure: not back to from */
+	int read_err;			/* after a failure: it cannot be read */
 };
 
 enum {
@@ -52,6 +53,17 @@ struct ksm_txn {
 	struct ksm_step steps[KSM_KNOB_COUNT];
 	int count;
 	unsigned int flags;
+	/*
+	 * pages_to_scan before the transaction: the kernel resets it when
+	 * advisor_mode changes, so a restore of advisor_mode needs it.
+	 */
+	struct ksm_value pages_to_scan, pages_to_scan_now;
+	bool have_pages_to_scan, pages_to_scan_lost;
+	/*
+	 * KNOB_IN_* bits of the kernel's knob directories, for the parse
+	 * rules of ksm_txn_add() (UKSM's are stricter); 0: mainline KSM.
+	 */
+	unsigned int dirs;
 };
 
 void ksm_txn_init(struct ksm_txn *t, unsigned int flags);

@@ -6,26 +6,30 @@
 void ksm_format_size(unsigned long long bytes, char *buf, size_t size)
 {
 	static const char suffix[] = "BKMGTPE";
-	unsigned long long whole = bytes, rest = 0;
+	unsigned long long whole = bytes, unit = 1, tenths;
 	int exp = 0;
 
 	while (whole >= 1024 && suffix[exp + 1]) {
-		rest = whole % 1024;
 		whole /= 1024;
+		unit *= 1024;
 		exp++;
 	}
 	if (exp == 0) {
 		snprintf(buf, size, "%lluB", bytes);
 		return;
 	}
-	/* one decimal, rounded; 1023.96K becomes 1024.0K, which is fine */
-	rest = (rest * 10 + 512) / 1024;
-	if (rest == 10) {
+	/*
+	 * One decimal, rounded half up from the whole remainder (as
+	 * util-linux's size_to_human_string): 1101005 bytes are 1.1M.
+	 * The remainder is below 2^60, so ten times it fits.
+	 */
+	tenths = ((bytes - whole * unit) * 10 + unit / 2) / unit;
+	if (tenths == 10) {
 		whole++;
-		rest = 0;
+		tenths = 0;
 	}
-	if (rest)
-		snprintf(buf, size, "%llu.%llu%c", whole, rest, suffix[exp]);
+	if (tenths)
+		snprintf(buf, size, "%llu.%llu%c", whole, tenths, suffix[exp]);
 	else
 		snprintf(buf, size, "%llu%c", whole, suffix[exp]);
 }

@@ -74,7 +74,7 @@ static void wait_child(pid_t pid, int pipefd, volatile sig_atomic_t *stop,
 	struct pollfd pfd = { .fd = pipefd, .events = POLLIN };
 	struct timespec start;
 	bool forwarded = false;
-	int status, err;
+	int status, err, n;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -86,8 +86,11 @@ static void wait_child(pid_t pid, int pipefd, volatile sig_atomic_t *stop,
 			forwarded = true;
 			res->interrupted = true;
 		}
-		if (poll(&pfd, 1, POLL_MS) != 0)
-			break;	/* data, hang-up, or EINTR from our handler */
+		n = poll(&pfd, 1, POLL_MS);
+		if (n < 0 && errno == EINTR)
+			continue;	/* our handler ran: forward, then wait on */
+		if (n != 0)
+			break;		/* the child's result, or its hang-up */
 		if (progress && !ksm_sample_read(root, &now))
 			progress(&now, seconds_since(&start), data);
 	}

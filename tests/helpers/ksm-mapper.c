@@ -11,7 +11,7 @@
  *
  * usage: ksm-mapper [--pages N] [--mode madvise|prctl|none]
  *                   [--pattern same|zero|unique|mixed] [--seed S]
- *                   [--ready-file PATH] [--hold SECONDS]
+ *                   [--ready-file PATH] [--hold SECONDS] [--reserve-gib N]
  *
  * Patterns (page i of N):
  *   same    every page holds the same non-zero bytes, derived from the seed
@@ -73,6 +73,7 @@ struct options {
 	uint64_t seed;
 	const char *ready_file;
 	unsigned int hold;
+	uint64_t reserve_gib;
 };
 
 struct area {
@@ -112,7 +113,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: " PROG " [--pages N] [--mode madvise|prctl|none]\n"
 		"       [--pattern same|zero|unique|mixed] [--seed S]\n"
-		"       [--ready-file PATH] [--hold SECONDS]\n");
+		"       [--ready-file PATH] [--hold SECONDS] [--reserve-gib N]\n");
 }
 
 /* "what" names the problem, "arg" is the offending word, quoted. */
@@ -185,6 +186,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "seed", required_argument, NULL, 's' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "hold", required_argument, NULL, 'H' },
+		{ "reserve-gib", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -215,6 +217,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (parse_u64(optarg, &v) || v > UINT_MAX)
 				die_usage("bad --hold", optarg);
 			o->hold = (unsigned int)v;
+			break;
+		case 'R':
+			if (parse_u64(optarg, &v) || v > (1ULL << 20))
+				die_usage("bad --reserve-gib", optarg);
+			o->reserve_gib = v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -373,6 +380,15 @@ static void map_area(struct area *a)
 		die_errno("malloc", ENOMEM, 0);
 }
 
+/* Explicit, so that leak checkers (the ASan build) stay quiet. */
+static void unmap_area(struct area *a)
+{
+	munmap(a->base, a->pages * a->page_size);
+	free(a->scratch);
+	a->base = NULL;
+	a->scratch = NULL;
+}
+
 /*
  * prctl must come before mmap: it marks the whole process, and the new
  * area inherits the mark when it is created.
@@ -390,6 +406,27 @@ static void register_area(const struct area *a, enum merge_mode mode)
 	if (mode != MODE_MADVISE)
 		return;
 	if (madvise(a->base, a->pages * a->page_size, MADV_MERGEABLE))
+		die_errno("madvise MADV_MERGEABLE", errno, 1);
+}
+
+/*
+ * --reserve-gib: a large mergeable area that is never touched.  It costs
+ * no memory, but run=2 walks every page table entry of it, which makes
+ * an unmerge last long enough to interrupt in a test.  Left mapped
+ * until exit.
+ */
+static void reserve_area(uint64_t gib, enum merge_mode mode)
+{
+	size_t len = (size_t)(gib << 30);
+	void *p;
+
+	if (!gib)
+		return;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		die_errno("mmap --reserve-gib", errno, 0);
+	if (mode == MODE_MADVISE && madvise(p, len, MADV_MERGEABLE))
 		die_errno("madvise MADV_MERGEABLE", errno, 1);
 }
 
@@ -534,6 +571,7 @@ int main(int argc, char **argv)
 	struct area a;
 	sigset_t wait_mask;
 	long ps;
+	int status;
 
 	parse_args(argc, argv, &o);
 
@@ -553,8 +591,11 @@ int main(int argc, char **argv)
 	no_huge_pages(&a);
 	fill_area(&a);
 	register_area(&a, o.mode);
+	reserve_area(o.reserve_gib, o.mode);
 	announce_ready(&a, o.ready_file);
 
 	wait_for_stop(&a, &wait_mask, o.hold);
-	return final_verify(&a);
+	status = final_verify(&a);
+	unmap_area(&a);
+	return status;
 }

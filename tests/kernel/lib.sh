@@ -25,10 +25,27 @@
 # ksm_save_knobs / ksm_restore_knobs are for.  Counters (full_scans,
 # pages_scanned, ...) are read-only and cannot be put back.
 #
+# ksm_save_knobs installs the equivalent of
+# "trap ksm_restore_knobs EXIT INT TERM HUP", except that a signal also
+# ends the script (status 128 + signal number) once the knobs are back,
+# and that ksm_on_exit commands and leftover mappers are dealt with
+# first.  So a test must not install its own EXIT/INT/TERM/HUP traps:
+# it registers its cleanup with ksm_on_exit instead.
+#
+# Signals: bash runs a trap only when the foreground command ends, so
+# wait in short steps (as ksm_wait_full_scans does) or with
+# "sleep N & wait $!", never with one long sleep.  And a script started
+# with "&" from another non-interactive shell ignores SIGINT for good
+# (bash cannot trap a signal ignored on entry): start it in the
+# foreground, or from a runner that does not ignore SIGINT.
+#
+# ksm-mapper exits 3 when the kernel refuses MADV_MERGEABLE or
+# PR_SET_MEMORY_MERGE with EINVAL: a test should then ksm_skip.
+#
 # Public: ksm_skip, ksm_require_root_and_ksm, ksm_read, ksm_write,
 # ksm_save_knobs, ksm_restore_knobs, ksm_on_exit, ksm_wait_full_scans,
-# ksm_start_mapper, ksm_stop_mapper.  Names starting with ksm__ are
-# private.
+# ksm_start_mapper, ksm_stop_mapper, ksm_wait_ksmd_forget.  Names
+# starting with ksm__ are private.
 
 [[ -n ${KSM_LIB_LOADED:-} ]] && return 0
 KSM_LIB_LOADED=1
@@ -36,9 +53,9 @@ KSM_LIB_LOADED=1
 # The sysfs directory; overridable only so the library can be exercised
 # against a scratch directory.  Tests themselves should not change it.
 : "${KSM_DIR:=/sys/kernel/mm/ksm}"
-# The test helper; built from tests/helpers/ksm-mapper.c.
+# The test helper, built by "make" from tests/helpers/ksm-mapper.c.
 KSM__LIBDIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-: "${KSM_MAPPER:=$KSM__LIBDIR/../helpers/ksm-mapper}"
+: "${KSM_MAPPER:=$KSM__LIBDIR/../../build/helpers/ksm-mapper}"
 
 # shellcheck disable=SC2034 # for scripts that want to name the status
 KSM_SKIP=77
@@ -48,7 +65,6 @@ declare -ga KSM__ORDER=()	# knobs in the order they were listed
 declare -ga KSM__CLEANUPS=()	# commands run (last first) before restoring
 declare -gA KSM__MAPPERS=()	# pid of a running mapper -> its stdout file
 KSM__HAVE_SAVED=0
-KSM__RESTORING=0
 KSM__TMP=
 
 # Knobs that ksm_restore_knobs writes at a fixed point of its sequence.
@@ -114,11 +130,24 @@ ksm_write() {
 # knobs a future kernel adds are covered too.  Then make sure they are
 # put back however the script ends.  A second call keeps the first
 # snapshot: that is the state the machine was in before the test.
+# One real-kernel test (or benchmark) at a time on this machine: the
+# KSM state is global, and two tests restoring each other's knobs would
+# both fail.  The lock is held until the script exits.
+: "${KSM_TESTS_LOCK:=/run/ksmctl-tests.lock}"
+ksm__lock_tests() {
+	exec {KSM__LOCK_FD}>>"$KSM_TESTS_LOCK" || return 1
+	if ! flock -n "$KSM__LOCK_FD"; then
+		echo "# waiting for another real-kernel test ($KSM_TESTS_LOCK)" >&2
+		flock "$KSM__LOCK_FD" || return 1
+	fi
+}
+
 ksm_save_knobs() {
 	local path knob value
 
 	(( KSM__HAVE_SAVED )) && return 0
 	[[ -d $KSM_DIR ]] || { echo "ksm_save_knobs: no $KSM_DIR" >&2; return 1; }
+	ksm__lock_tests || return 1
 
 	while IFS= read -r path; do
 		knob=${path##*/}
@@ -160,7 +189,9 @@ ksm__finish() {
 	for i in "${!KSM__MAPPERS[@]}"; do
 		ksm_stop_mapper "$i" >/dev/null 2>&1 || true
 	done
-	ksm__let_ksmd_forget
+	if [[ ${KSM__SAVED[run]:-1} != 1 ]]; then
+		ksm_wait_ksmd_forget 5 || true
+	fi
 	local rc=0
 	ksm_restore_knobs || rc=$?
 	[[ -n $KSM__TMP ]] && rm -rf -- "$KSM__TMP"
@@ -174,19 +205,23 @@ ksm__count() {
 		printf 0
 }
 
+# ksm_wait_ksmd_forget [TIMEOUT_SECONDS]: after mappers exited, give
+# ksmd (if running) up to TIMEOUT (default 5) seconds to forget them.
 # ksmd drops an exited process's rmap items only when its scan next
-# reaches that process.  If the test started ksmd on a host where it
-# was stopped, stopping it right after the mappers exit would leave
-# pages_shared & co. counting pages of dead processes until ksmd next
-# runs, and keep merge_across_nodes / max_page_sharing EBUSY (restoring
-# them would then need a run=2 that unmerges everyone's pages).  So
-# give ksmd up to 5 s: until no rmap item is left, or two full scans
-# have passed (other processes are registered and keep it scanning;
-# with none left, full_scans stops advancing).
-ksm__let_ksmd_forget() {
-	local start now items deadline=$(( SECONDS + 5 ))
+# reaches that process: stop ksmd (run=0) right after a mapper exits and
+# pages_shared & co. go on counting pages of a dead process until ksmd
+# next runs, and merge_across_nodes / max_page_sharing stay EBUSY
+# (restoring them then needs a run=2 that unmerges everyone's pages).
+# Call it before writing run=0 yourself; the exit trap calls it when
+# the test started ksmd on a host where it was stopped.  Waits until no
+# rmap item is left, or two full scans have passed (other processes are
+# registered and keep ksmd scanning; with none left, full_scans stops
+# advancing).  Returns 1 on timeout.
+ksm_wait_ksmd_forget() {
+	local timeout=${1:-5} start now items deadline
 
-	[[ ${KSM__SAVED[run]:-1} != 1 && $(ksm_read run) == 1 ]] || return 0
+	[[ $(ksm_read run) == 1 ]] || return 0
+	deadline=$(( SECONDS + timeout ))
 	start=$(ksm__count full_scans)
 	while (( SECONDS <= deadline )); do
 		items=$(( $(ksm__count pages_shared) + $(ksm__count pages_sharing) +
@@ -196,7 +231,7 @@ ksm__let_ksmd_forget() {
 		(( now < start || now - start >= 2 )) && return 0
 		sleep 0.05
 	done
-	return 0
+	return 1
 }
 
 ksm__on_exit() {
@@ -333,8 +368,6 @@ ksm_restore_knobs() {
 	local knob
 
 	(( KSM__HAVE_SAVED )) || return 0
-	(( KSM__RESTORING )) && return 0
-	KSM__RESTORING=1
 	declare -gA KSM__WRITE_ERR=()
 
 	if ksm__differs run; then
@@ -354,10 +387,7 @@ ksm_restore_knobs() {
 	ksm__restore_tree_knobs
 	ksm__sync run
 
-	local rc=0
-	ksm__check_restored || rc=$?
-	KSM__RESTORING=0
-	return "$rc"
+	ksm__check_restored
 }
 
 # ksm_wait_full_scans N TIMEOUT_SECONDS: wait until full_scans has

@@ -1,0 +1,147 @@
+#!/bin/bash
+# Real kernel: `ksmctl tune --once` decides from the live /proc/meminfo and
+# /proc/PID files and writes what ksmtuned's algorithm says; --dry-run
+# writes nothing; KSM_INCLUDE_KSM_USERS finds a process ksmd tracks; on a
+# kernel with the scan-time advisor the tuner drives advisor_max_cpu, and
+# the daemon's restore on SIGTERM survives the kernel resetting
+# pages_to_scan when advisor_mode switches.  Every knob is restored on
+# exit (tests/kernel/lib.sh).
+#
+# Usage: test_tune.sh [KSMCTL]   exit 0 pass, 1 fail, 77 skip
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+ksmctl=$(realpath "${1:-$here/../../build/ksmctl}")
+: "${KSM_MAPPER:=$here/../../build/helpers/ksm-mapper}"
+# shellcheck source=tests/kernel/lib.sh
+. "$here/lib.sh"
+
+failures=0
+check() {	# check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok - $what"
+	else
+		echo "not ok - $what"
+		failures=$((failures + 1))
+	fi
+}
+
+ksm_require_root_and_ksm
+ksm_save_knobs
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ksmctl-tune-kernel.XXXXXX")
+ksm_on_exit "rm -rf '$tmp'"
+conf=$tmp/ksmtuned.conf
+
+# tune_once CONFIG-LINES [ARGS...]: write the configuration, run --once,
+# keep stdout+stderr in $out and the exit status in $rc
+tune_once() {
+	printf '%b' "$1" > "$conf"
+	shift
+	out=$("$ksmctl" tune --config "$conf" --once "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/    /'
+}
+
+counted() {	# the process count of the last decision
+	sed -n 's/.*; \([0-9]*\) process\(es\)\? counted.*/\1/p' <<< "$out"
+}
+
+has_advisor=0
+[[ -e $KSM_DIR/advisor_mode ]] && has_advisor=1
+# A known start: ksmtuned's world, the advisor off.
+((has_advisor)) && ksm_write advisor_mode none
+ksm_write pages_to_scan 100
+ksm_write sleep_millisecs 20
+ksm_write run 1
+
+# 100 MiB of identical pages in a process the configuration can name
+ksm_start_mapper --pages 25600 --pattern same --mode madvise || exit 1
+mapper=$KSM_MAPPER_PID
+regex="KSM_PROCESS_REGEX='^ksm-mapper\$'\n"
+
+total=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+sleep_want=$((10 * 16 * 1024 * 1024 / total))
+((sleep_want < 10)) && sleep_want=10
+
+# 1. A threshold of 0: whatever is committed, KSM is not needed.
+tune_once "${regex}KSM_THRES_COEF=0\nKSM_THRES_CONST=0\n"
+check "not needed: exit 0" test "$rc" = 0
+check "not needed: says so" grep -q '^KSM not needed: ' <<< "$out"
+check "not needed: the mapper counted, from its smaps_rollup" test "$(counted)" = 1
+check "not needed: run 1 -> 0 printed" grep -qx 'run: 1 -> 0' <<< "$out"
+check "not needed: run reads 0" test "$(ksm_read run)" = 0
+
+# 2. A threshold of all memory: needed, and free < threshold: boost.
+tune_once "${regex}KSM_THRES_COEF=100\n"
+check "needed: exit 0" test "$rc" = 0
+check "needed: boost from 0 to 300" grep -q '^KSM needed: .*: boost +300 -> 300 pages' <<< "$out"
+check "needed: pages_to_scan reads 300" test "$(ksm_read pages_to_scan)" = 300
+check "needed: sleep_millisecs is ksmtuned's for $((total / 1024)) MiB ($sleep_want)" \
+	test "$(ksm_read sleep_millisecs)" = "$sleep_want"
+check "needed: run reads 1" test "$(ksm_read run)" = 1
+
+# 3. --dry-run decides the same way and writes nothing.
+tune_once "${regex}KSM_THRES_COEF=100\nKSM_NPAGES_BOOST=500\n" --dry-run
+check "dry run: exit 0" test "$rc" = 0
+check "dry run: shows the change" grep -qx 'pages_to_scan: 300 -> 500 (dry run)' <<< "$out"
+check "dry run: pages_to_scan still 300" test "$(ksm_read pages_to_scan)" = 300
+
+# 4. KSM_INCLUDE_KSM_USERS: once ksmd tracks the mapper, it counts by that.
+check "ksmd scans the mapper twice" ksm_wait_full_scans 2 120
+rmap=$(sed -n 's/^ksm_rmap_items //p' "/proc/$mapper/ksm_stat" 2>/dev/null)
+check "the mapper has rmap items (${rmap:-none})" test "${rmap:-0}" -gt 0
+tune_once "KSM_PROCESS_REGEX='^no-such-process\$'\nKSM_THRES_COEF=100\n" --dry-run
+check "by name only: nothing counted" test "$(counted)" = 0
+tune_once "KSM_PROCESS_REGEX='^no-such-process\$'\nKSM_INCLUDE_KSM_USERS=yes\nKSM_THRES_COEF=100\n" --dry-run
+check "with KSM users: the mapper (at least) counted" test "$(counted)" -ge 1
+
+# Stop the mapper while ksmd runs, and let ksmd drop its pages: stale
+# pages_shared would keep merge_across_nodes busy for everyone else.
+check "workload memory intact" ksm_stop_mapper "$mapper"
+check "ksmd forgets the mapper" ksm_wait_full_scans 2 120
+
+# 5. The scan-time advisor (6.8+): advisor_max_cpu, not pages_to_scan.
+if ((has_advisor)); then
+	ceiling=$(ksm_read advisor_max_cpu)
+	cpu_want=$(((ceiling * 300 + 1249) / 1250))
+	((cpu_want < 1)) && cpu_want=1
+	tune_once "KSM_THRES_COEF=100\nKSM_USE_ADVISOR=yes\n"
+	check "advisor: exit 0" test "$rc" = 0
+	check "advisor: advisor_mode reads scan-time" test "$(ksm_read advisor_mode)" = scan-time
+	check "advisor: advisor_max_cpu $cpu_want% (300/1250 of $ceiling%)" \
+		test "$(ksm_read advisor_max_cpu)" = "$cpu_want"
+	check "advisor: pages_to_scan not written" \
+		bash -c "! grep -q '^pages_to_scan' <<< '$out'"
+
+	# The daemon puts back advisor_mode none AND pages_to_scan, which
+	# the kernel resets to 100 on the switch.
+	ksm_write advisor_mode none
+	ksm_write pages_to_scan 777
+	ksm_write advisor_max_cpu "$ceiling"
+	ksm_write run 0
+	printf '%b' "KSM_THRES_COEF=100\nKSM_USE_ADVISOR=yes\n" > "$conf"
+	"$ksmctl" tune --config "$conf" --interval 0.2 --pidfile "$tmp/pid" \
+		2> "$tmp/daemon.err" &
+	daemon=$!
+	ksm_on_exit "kill -KILL $daemon 2>/dev/null"
+	for ((i = 0; i < 200; i++)); do
+		[[ $(ksm_read advisor_mode) == scan-time && $(ksm_read run) == 1 ]] && break
+		sleep 0.05
+	done
+	check "daemon: switched the advisor on" test "$(ksm_read advisor_mode)" = scan-time
+	kill -TERM "$daemon"
+	wait "$daemon"
+	check "daemon: exit 0 on SIGTERM" test $? = 0
+	sed 's/^/    /' "$tmp/daemon.err"
+	check "daemon: advisor_mode restored" test "$(ksm_read advisor_mode)" = none
+	check "daemon: pages_to_scan restored after the kernel's reset" \
+		test "$(ksm_read pages_to_scan)" = 777
+	check "daemon: advisor_max_cpu restored" test "$(ksm_read advisor_max_cpu)" = "$ceiling"
+	check "daemon: run restored" test "$(ksm_read run)" = 0
+else
+	echo "SKIP: advisor checks: no advisor_mode (kernel before 6.8)"
+fi
+
+[ "$failures" = 0 ]

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Derived figures, rates and findings: pure functions of hand-made
+ * samples.  The page size is part of each sample, so the tests use
+ * sizes other than 4096 too.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lib/metrics.h"
+
+/* A sample of a kernel that has no KSM file at all, until set(). */
+static void blank(struct ksm_sample *s, long page_size)
+{
+	memset(s, 0, sizeof(*s));
+	s->page_size = page_size;
+	for (int i = 0; i < KSM_KNOB_COUNT; i++)
+		s->v[i].err = -ENOENT;
+}
+
+static void set(struct ksm_sample *s, enum ksm_knob_id id, long long value)
+{
+	s->v[id].err = 0;
+	s->v[id].s = value;
+	s->v[id].u = (unsigned long long)value;
+}
+
+/*
+ * A 6.12 system: ksmd running, advisor off, all counters zero.
+ * general_profit is left out (computed from the counters, as before
+ * 6.4), so tests that change counters need not keep it in step.
+ */
+static void system_612(struct ksm_sample *s, long page_size)
+{
+	blank(s, page_size);
+	for (int i = 0; i < KSM_KNOB_COUNT; i++)
+		if (i != KSM_MAX_KERNEL_PAGES && i != KSM_GENERAL_PROFIT)
+			set(s, (enum ksm_knob_id)i, 0);
+	set(s, KSM_RUN, 1);
+	set(s, KSM_PAGES_TO_SCAN, 100);
+	set(s, KSM_SLEEP_MILLISECS, 20);
+	set(s, KSM_MAX_PAGE_SHARING, 256);
+	set(s, KSM_ADVISOR_MAX_CPU, 70);
+	set(s, KSM_ADVISOR_MIN_PAGES_TO_SCAN, 500);
+	set(s, KSM_ADVISOR_MAX_PAGES_TO_SCAN, 30000);
+	set(s, KSM_ADVISOR_TARGET_SCAN_TIME, 200);
+	set(s, KSM_FULL_SCANS, 10);
+}
+
+static void test_counts_and_bytes(void **state)
+{
+	struct ksm_sample s;
+	struct ksm_metrics m;
+
+	(void)state;
+	assert_int_equal(KSM_RMAP_ITEM_SIZE, sizeof(long) == 8 ? 64 : 32);
+	/* 4096 identical pages split into chains by max_page_sharing 256 */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_SHARED, 16);
+	set(&s, KSM_PAGES_SHARING, 4080);
+	set(&s, KSM_PAGES_UNSHARED, 100);
+	set(&s, KSM_PAGES_VOLATILE, 4);
+	set(&s, KSM_ZERO_PAGES, 20);
+	set(&s, KSM_GENERAL_PROFIT, 123);	/* the kernel's word wins */
+	ksm_metrics_compute(&s, &m);
+	assert_int_equal(m.rmap_items, 16 + 4080 + 100 + 4);
+	assert_int_equal(m.rmap_bytes, 4200 * KSM_RMAP_ITEM_SIZE);
+	assert_int_equal(m.saved_bytes, (4080 + 20) * 4096ULL);
+	assert_int_equal(m.unmerge_bytes, (4080 + 20) * 4096ULL);
+	assert_true(m.profit_from_kernel);
+	assert_int_equal(m.general_profit, 123);
+	assert_float_equal(m.sharing_ratio, 4080.0 / 16, 1e-9);
+	assert_float_equal(m.waste_ratio, 100.0 / 4080, 1e-9);
+	assert_float_equal(m.volatile_share, 4.0 / 4200, 1e-9);
+	assert_float_equal(m.effectiveness_pct, 4080.0 * 100 / 4200, 1e-9);
+
+	/* before 6.4: the kernel's formula, with this page size */
+	s.v[KSM_GENERAL_PROFIT].err = -ENOENT;
+	s.page_size = 16384;
+	ksm_metrics_compute(&s, &m);
+	assert_false(m.profit_from_kernel);
+	assert_int_equal(m.saved_bytes, (4080 + 20) * 16384ULL);
+	assert_true(m.general_profit ==
+		    (long long)(4100 * 16384) - 4200 * KSM_RMAP_ITEM_SIZE);
+
+	/* before 6.5 there is no ksm_zero_pages */
+	s.v[KSM_ZERO_PAGES].err = -ENOENT;
+	ksm_metrics_compute(&s, &m);
+	assert_int_equal(m.saved_bytes, 4080 * 16384ULL);
+
+	/* a transiently negative ksm_zero_pages saves nothing, costs nothing */
+	set(&s, KSM_ZERO_PAGES, -5);
+	ksm_metrics_compute(&s, &m);
+	assert_int_equal(m.saved_bytes, 4080 * 16384ULL);
+
+	/* scanning without merging: a negative profit */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_UNSHARED, 1000);
+	ksm_metrics_compute(&s, &m);
+	assert_true(m.general_profit == -1000 * KSM_RMAP_ITEM_SIZE);
+}
+
+static void test_undefined_ratios(void **state)
+{
+	struct ksm_sample s;
+	struct ksm_metrics m;
+
+	(void)state;
+	system_612(&s, 4096);
+	ksm_metrics_compute(&s, &m);
+	assert_true(isnan(m.sharing_ratio));
+	assert_true(isnan(m.waste_ratio));
+	assert_true(isnan(m.volatile_share));
+	assert_true(isnan(m.effectiveness_pct));
+	assert_int_equal(m.general_profit, 0);
+
+	/* shared but nothing unshared: defined zeros, not NaN */
+	set(&s, KSM_PAGES_SHARED, 1);
+	set(&s, KSM_PAGES_SHARING, 1);
+	ksm_metrics_compute(&s, &m);
+	assert_float_equal(m.sharing_ratio, 1, 0);
+	assert_float_equal(m.waste_ratio, 0, 0);
+	assert_float_equal(m.volatile_share, 0, 0);
+	assert_float_equal(m.effectiveness_pct, 50, 1e-9);
+}
+
+static void test_scan_rate(void **state)
+{
+	struct ksm_sample s;
+	struct ksm_metrics m;
+
+	(void)state;
+	system_612(&s, 4096);
+	ksm_metrics_compute(&s, &m);
+	/* 100 pages every 20 ms */
+	assert_float_equal(m.scan_rate_pages, 5000, 1e-9);
+	assert_float_equal(m.scan_rate_bytes, 5000.0 * 4096, 1e-6);
+	s.page_size = 65536;
+	ksm_metrics_compute(&s, &m);
+	assert_float_equal(m.scan_rate_bytes, 5000.0 * 65536, 1e-6);
+	set(&s, KSM_SLEEP_MILLISECS, 0);
+	ksm_metrics_compute(&s, &m);
+	assert_true(isinf(m.scan_rate_pages));
+	s.v[KSM_SLEEP_MILLISECS].err = -EACCES;
+	ksm_metrics_compute(&s, &m);
+	assert_true(isnan(m.scan_rate_pages));
+	assert_true(isnan(m.scan_rate_bytes));
+	set(&s, KSM_SLEEP_MILLISECS, 1000);
+	set(&s, KSM_PAGES_TO_SCAN, 4294967295LL);
+	ksm_metrics_compute(&s, &m);
+	assert_float_equal(m.scan_rate_pages, 4294967295.0, 1e-3);
+}
+
+static void at(struct ksm_sample *s, long long ns)
+{
+	s->when.tv_sec = ns / 1000000000;
+	s->when.tv_nsec = ns % 1000000000;
+}
+
+static void test_rates(void **state)
+{
+	struct ksm_sample a, b;
+	struct ksm_rates r;
+
+	(void)state;
+	system_612(&a, 4096);
+	system_612(&b, 4096);
+	at(&a, 5 * 1000000000LL + 250000000);
+	at(&b, 7 * 1000000000LL + 750000000);	/* 2.5 s later */
+	assert_true(ksm_elapsed_ns(&a.when, &b.when) == 2500000000LL);
+	assert_true(ksm_elapsed_ns(&b.when, &a.when) == -2500000000LL);
+	set(&a, KSM_PAGES_SHARING, 1000);
+	set(&b, KSM_PAGES_SHARING, 6000);
+	set(&a, KSM_PAGES_SCANNED, 0);
+	set(&b, KSM_PAGES_SCANNED, 25000);
+	set(&a, KSM_FULL_SCANS, 10);
+	set(&b, KSM_FULL_SCANS, 11);
+	ksm_rates_compute(&a, &b, &r);
+	assert_float_equal(r.seconds, 2.5, 1e-9);
+	assert_float_equal(r.merged_pages_per_s, 2000, 1e-9);
+	assert_float_equal(r.scanned_pages_per_s, 10000, 1e-9);
+	assert_float_equal(r.full_scans_per_min, 24, 1e-9);
+
+	/* unmerging: a negative merge rate is real */
+	set(&b, KSM_PAGES_SHARING, 0);
+	ksm_rates_compute(&a, &b, &r);
+	assert_float_equal(r.merged_pages_per_s, -400, 1e-9);
+
+	/* run=2 restarts full_scans: no made-up negative rate */
+	set(&b, KSM_FULL_SCANS, 0);
+	ksm_rates_compute(&a, &b, &r);
+	assert_true(isnan(r.full_scans_per_min));
+
+	/* before 6.6 there is no pages_scanned */
+	b.v[KSM_PAGES_SCANNED].err = -ENOENT;
+	ksm_rates_compute(&a, &b, &r);
+	assert_true(isnan(r.scanned_pages_per_s));
+
+	/* an empty or backwards interval gives no rates */
+	ksm_rates_compute(&a, &a, &r);
+	assert_true(isnan(r.merged_pages_per_s));
+	assert_true(isnan(r.scanned_pages_per_s));
+	assert_true(isnan(r.full_scans_per_min));
+	ksm_rates_compute(&b, &a, &r);
+	assert_true(isnan(r.merged_pages_per_s));
+}
+
+/* ---- findings ----------------------------------------------------------- */
+
+static struct ksm_finding found[KSM_MAX_FINDINGS];
+static int nfound;
+
+static void find(const struct ksm_sample *s)
+{
+	struct ksm_metrics m;
+
+	ksm_metrics_compute(s, &m);
+	memset(found, 0, sizeof(found));
+	nfound = ksm_findings(s, &m, found, KSM_MAX_FINDINGS);
+	assert_true(nfound >= 0 && nfound <= KSM_MAX_FINDINGS);
+	for (int i = 0; i < nfound; i++) {
+		assert_non_null(found[i].id);
+		assert_true(strlen(found[i].text) > 10);
+		assert_null(strchr(found[i].text, '\n'));
+	}
+}
+
+static const struct ksm_finding *finding(const char *id)
+{
+	for (int i = 0; i < nfound; i++)
+		if (!strcmp(found[i].id, id))
+			return &found[i];
+	return NULL;
+}
+
+static void dump(void)
+{
+	for (int i = 0; i < nfound; i++)
+		print_message("  finding %s: %s\n", found[i].id, found[i].text);
+}
+
+static void expect(const char *id, enum ksm_severity sev)
+{
+	const struct ksm_finding *f = finding(id);
+
+	if (!f) {
+		dump();
+		fail_msg("finding %s missing", id);
+	}
+	assert_int_equal(f->severity, sev);
+}
+
+static void expect_none(const char *id)
+{
+	if (finding(id)) {
+		dump();
+		fail_msg("unexpected finding %s", id);
+	}
+}
+
+static void test_findings_state(void **state)
+{
+	struct ksm_sample s;
+
+	(void)state;
+	system_612(&s, 4096);
+	set(&s, KSM_RUN, 0);
+	find(&s);
+	expect("stopped", SEV_INFO);
+	expect_none("stopped-merged");
+	expect_none("first-scan");
+
+	set(&s, KSM_PAGES_SHARED, 3);
+	set(&s, KSM_PAGES_SHARING, 9);
+	find(&s);
+	expect("stopped-merged", SEV_INFO);
+	expect_none("stopped");
+
+	/* running, first scan not done */
+	system_612(&s, 4096);
+	set(&s, KSM_FULL_SCANS, 0);
+	set(&s, KSM_PAGES_UNSHARED, 10);
+	find(&s);
+	expect("first-scan", SEV_INFO);
+	expect_none("stopped");
+
+	/* running, scans done, nothing registered */
+	system_612(&s, 4096);
+	find(&s);
+	expect("nothing-to-scan", SEV_NOTICE);
+	expect_none("first-scan");
+
+	/* run=2 leaves ksmd stopped too */
+	set(&s, KSM_RUN, 2);
+	find(&s);
+	expect_none("nothing-to-scan");
+}
+
+static void test_findings_scanning(void **state)
+{
+	struct ksm_sample s;
+
+	(void)state;
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_SHARED, 100);
+	set(&s, KSM_PAGES_SHARING, 1000);
+	set(&s, KSM_SLEEP_MILLISECS, 0);
+	find(&s);
+	expect("no-sleep", SEV_WARNING);
+	expect_none("fast-scan");
+
+	/* 10000 pages / 100 ms = 100000 pages/s */
+	set(&s, KSM_SLEEP_MILLISECS, 100);
+	set(&s, KSM_PAGES_TO_SCAN, 10000);
+	find(&s);
+	expect("fast-scan", SEV_NOTICE);
+	assert_non_null(strstr(finding("fast-scan")->text, "100000 pages/s"));
+	/* at the threshold (50000/s) it is not yet fast */
+	set(&s, KSM_PAGES_TO_SCAN, 5000);
+	find(&s);
+	expect_none("fast-scan");
+	set(&s, KSM_PAGES_TO_SCAN, 5001);
+	find(&s);
+	expect("fast-scan", SEV_NOTICE);
+	/* the advisor owns pages_to_scan: its choice is not flagged */
+	set(&s, KSM_ADVISOR_MODE, 1);
+	find(&s);
+	expect_none("fast-scan");
+	/* a stopped ksmd scans nothing */
+	set(&s, KSM_ADVISOR_MODE, 0);
+	set(&s, KSM_RUN, 0);
+	set(&s, KSM_SLEEP_MILLISECS, 0);
+	find(&s);
+	expect_none("fast-scan");
+	expect_none("no-sleep");
+}
+
+static void test_findings_waste(void **state)
+{
+	struct ksm_sample s;
+	const struct ksm_finding *f;
+
+	(void)state;
+	/* the issue's example: unshared/sharing = 14 */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_SHARED, 10);
+	set(&s, KSM_PAGES_SHARING, 100);
+	set(&s, KSM_PAGES_UNSHARED, 1400);
+	find(&s);
+	expect("wasted-scanning", SEV_WARNING);
+	f = finding("wasted-scanning");
+	static const char issue[] =
+		"pages_unshared/pages_sharing = 14: scanning a lot for little gain";
+	assert_true(!strncmp(f->text, issue, strlen(issue)));
+	/* the threshold is 10 */
+	set(&s, KSM_PAGES_UNSHARED, 999);
+	find(&s);
+	expect_none("wasted-scanning");
+	set(&s, KSM_PAGES_UNSHARED, 1000);
+	find(&s);
+	expect("wasted-scanning", SEV_WARNING);
+
+	/* nothing merged after two full scans */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_UNSHARED, 5000);
+	set(&s, KSM_FULL_SCANS, 2);
+	find(&s);
+	expect("wasted-scanning", SEV_WARNING);
+	assert_non_null(strstr(finding("wasted-scanning")->text, "5000 pages"));
+	expect("negative-profit", SEV_WARNING);
+	/* ... but after one scan it is too early to say */
+	set(&s, KSM_FULL_SCANS, 1);
+	find(&s);
+	expect_none("wasted-scanning");
+}
+
+static void test_findings_sharing(void **state)
+{
+	struct ksm_sample s;
+
+	(void)state;
+	/* half the tracked pages volatile */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_SHARED, 10);
+	set(&s, KSM_PAGES_SHARING, 40);
+	set(&s, KSM_PAGES_VOLATILE, 50);
+	find(&s);
+	expect("volatile", SEV_WARNING);
+	assert_non_null(strstr(finding("volatile")->text, "50%"));
+	set(&s, KSM_PAGES_VOLATILE, 49);
+	find(&s);
+	expect_none("volatile");
+
+	/* good sharing: 4 more mappings per KSM page, 5 in all */
+	expect("good-sharing", SEV_INFO);
+	assert_non_null(strstr(finding("good-sharing")->text, "= 4.0"));
+	expect_none("sharing-limit");
+	expect_none("negative-profit");
+	expect_none("wasted-scanning");
+
+	/* close to max_page_sharing: chains start */
+	set(&s, KSM_PAGES_SHARED, 16);
+	set(&s, KSM_PAGES_SHARING, 4080);
+	set(&s, KSM_PAGES_VOLATILE, 0);
+	find(&s);
+	expect("sharing-limit", SEV_NOTICE);
+	assert_non_null(strstr(finding("sharing-limit")->text, "(256)"));
+	expect_none("good-sharing");
+	/* on kernels before 4.13 there is no limit to be close to */
+	s.v[KSM_MAX_PAGE_SHARING].err = -ENOENT;
+	find(&s);
+	expect_none("sharing-limit");
+	expect("good-sharing", SEV_INFO);
+
+	/* below a ratio of 2, nothing to praise */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_SHARED, 10);
+	set(&s, KSM_PAGES_SHARING, 19);
+	find(&s);
+	expect_none("good-sharing");
+}
+
+static void test_findings_healthy_and_limits(void **state)
+{
+	struct ksm_sample s;
+	struct ksm_metrics m;
+	struct ksm_finding few[2];
+
+	(void)state;
+	/* a busy, healthy system: no warnings at all */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_SHARED, 1000);
+	set(&s, KSM_PAGES_SHARING, 20000);
+	set(&s, KSM_PAGES_UNSHARED, 5000);
+	set(&s, KSM_PAGES_VOLATILE, 100);
+	set(&s, KSM_GENERAL_PROFIT, 80000000);
+	find(&s);
+	for (int i = 0; i < nfound; i++)
+		if (found[i].severity == SEV_WARNING)
+			fail_msg("warning on a healthy system: %s", found[i].text);
+	expect("good-sharing", SEV_INFO);
+
+	/* the negative profit the kernel reports wins over ours */
+	set(&s, KSM_GENERAL_PROFIT, -4096);
+	find(&s);
+	expect("negative-profit", SEV_WARNING);
+
+	/* out is never overrun */
+	system_612(&s, 4096);
+	set(&s, KSM_SLEEP_MILLISECS, 0);
+	set(&s, KSM_PAGES_SHARED, 10);
+	set(&s, KSM_PAGES_SHARING, 10);
+	set(&s, KSM_PAGES_UNSHARED, 1000);
+	set(&s, KSM_PAGES_VOLATILE, 5000);
+	ksm_metrics_compute(&s, &m);
+	assert_true(ksm_findings(&s, &m, found, KSM_MAX_FINDINGS) > 2);
+	memset(few, 0, sizeof(few));
+	assert_int_equal(ksm_findings(&s, &m, few, 2), 2);
+	assert_int_equal(ksm_findings(&s, &m, few, 0), 0);
+
+	assert_string_equal(ksm_severity_name(SEV_INFO), "info");
+	assert_string_equal(ksm_severity_name(SEV_NOTICE), "notice");
+	assert_string_equal(ksm_severity_name(SEV_WARNING), "warning");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_counts_and_bytes),
+		cmocka_unit_test(test_undefined_ratios),
+		cmocka_unit_test(test_scan_rate),
+		cmocka_unit_test(test_rates),
+		cmocka_unit_test(test_findings_state),
+		cmocka_unit_test(test_findings_scanning),
+		cmocka_unit_test(test_findings_waste),
+		cmocka_unit_test(test_findings_sharing),
+		cmocka_unit_test(test_findings_healthy_and_limits),
+	};
+
+	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+}
