@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Parsing /proc/PID/ksm_stat and friends: text in, figures out. */
+#include "procs.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "knobs.h"
+#include "metrics.h"
+#include "parse.h"
+
+static const struct {
+	const char *name;
+	unsigned int since;
+} pfields[KSM_PF_COUNT] = {
+	[KSM_PF_RMAP] = { "ksm_rmap_items", KSM_VERSION(6, 1, 0) },
+	[KSM_PF_ZERO] = { "ksm_zero_pages", KSM_VERSION(6, 5, 0) },
+	[KSM_PF_MERGING] = { "ksm_merging_pages", KSM_VERSION(6, 4, 0) },
+	[KSM_PF_PROFIT] = { "ksm_process_profit", KSM_VERSION(6, 4, 0) },
+	[KSM_PF_MERGE_ANY] = { "ksm_merge_any", KSM_VERSION(6, 15, 0) },
+	[KSM_PF_MERGEABLE] = { "ksm_mergeable", KSM_VERSION(6, 15, 0) },
+	[KSM_PF_COW] = { "ksm_cow_pages", 0 },
+};
+
+unsigned int ksm_pfield_since(enum ksm_pfield f)
+{
+	return pfields[f].since;
+}
+
+const char *ksm_pfield_name(enum ksm_pfield f)
+{
+	return pfields[f].name;
+}
+
+static int field_by_name(const char *name, size_t len)
+{
+	for (int f = 0; f < KSM_PF_COUNT; f++)
+		if (strlen(pfields[f].name) == len &&
+		    !memcmp(pfields[f].name, name, len))
+			return f;
+	return -1;
+}
+
+static int parse_yes_no(const char *v, enum ksm_tri *out)
+{
+	if (!strcmp(v, "yes"))
+		*out = KSM_TRI_YES;
+	else if (!strcmp(v, "no"))
+		*out = KSM_TRI_NO;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Store one "name value" pair; value is NUL-terminated, trimmed. */
+static int set_field(struct ksm_procstat *st, int f, const char *value)
+{
+	unsigned long long u = 0;
+	long long s = 0;
+	int err;
+
+	switch (f) {
+	case KSM_PF_MERGE_ANY:
+		err = parse_yes_no(value, &st->merge_any);
+		break;
+	case KSM_PF_MERGEABLE:
+		err = parse_yes_no(value, &st->mergeable);
+		break;
+	case KSM_PF_PROFIT:
+		err = ksm_parse_ll(value, &s);
+		st->profit = s;
+		st->profit_known = !err;
+		break;
+	case KSM_PF_ZERO:
+		/* Signed in the kernel (atomic_long_t); a negative reading
+		 * is a transient accounting artefact, not a debt. */
+		err = ksm_parse_ll(value, &s);
+		st->zero_pages = s > 0 ? (unsigned long long)s : 0;
+		break;
+	default:
+		err = ksm_parse_ull(value, &u);
+		if (f == KSM_PF_RMAP)
+			st->rmap_items = u;
+		else if (f == KSM_PF_MERGING)
+			st->merging_pages = u;
+		else
+			st->cow_pages = u;
+	}
+	if (!err)
+		st->have |= KSM_PF_BIT(f);
+	return err;
+}
+
+static void procstat_init(struct ksm_procstat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->merge_any = KSM_TRI_UNKNOWN;
+	st->mergeable = KSM_TRI_UNKNOWN;
+}
+
+int ksm_procstat_parse(const char *text, struct ksm_procstat *st)
+{
+	const char *line = text;
+
+	procstat_init(st);
+	while (*line) {
+		const char *end = strchrnul(line, '\n');
+		size_t nlen = strcspn(line, ": \t\n");
+		const char *v = line + nlen;
+		char value[32];
+		size_t vlen;
+		int f = field_by_name(line, nlen);
+
+		if (f >= 0) {
+			if (*v == ':')
+				v++;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			vlen = (size_t)(end - v);
+			while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+				vlen--;
+			if (vlen >= sizeof(value))
+				return -EINVAL;
+			memcpy(value, v, vlen);
+			value[vlen] = '\0';
+			if (set_field(st, f, value))
+				return -EINVAL;
+		}
+		line = *end ? end + 1 : end;
+	}
+	return st->have ? 0 : -ENODATA;
+}
+
+int ksm_procstat_parse_merging(const char *text, struct ksm_procstat *st)
+{
+	const char *p = text;
+
+	while (*p == ' ' || *p == '\n')
+		p++;
+	if (!*p)
+		return -ENODATA;
+	if (ksm_parse_ull(p, &st->merging_pages))
+		return -EINVAL;
+	st->have |= KSM_PF_BIT(KSM_PF_MERGING);
+	return 0;
+}
+
+void ksm_procstat_finish(struct ksm_procstat *st, long page_size)
+{
+	const unsigned int need = KSM_PF_BIT(KSM_PF_RMAP) |
+				  KSM_PF_BIT(KSM_PF_MERGING);
+	unsigned long long saved;
+
+	if (st->have & KSM_PF_BIT(KSM_PF_PROFIT))
+		return;
+	st->profit_known = false;
+	st->profit_computed = false;
+	if ((st->have & need) != need)
+		return;
+	/* mm/ksm.c ksm_process_profit(); zero pages count only where the
+	 * kernel reports them (6.5+), as there. */
+	saved = (st->merging_pages + st->zero_pages) *
+		(unsigned long long)page_size;
+	st->profit = (long long)saved -
+		     (long long)st->rmap_items * KSM_RMAP_ITEM_SIZE;
+	st->profit_known = true;
+	st->profit_computed = true;
+}
+
+bool ksm_procstat_involved(const struct ksm_procstat *st)
+{
+	return st->rmap_items || st->merging_pages || st->zero_pages ||
+	       st->cow_pages || st->merge_any == KSM_TRI_YES ||
+	       st->mergeable == KSM_TRI_YES;
+}
+
+enum ksm_verdict ksm_procstat_verdict(const struct ksm_procstat *st,
+				      long page_size)
+{
+	const unsigned int need = KSM_PF_BIT(KSM_PF_RMAP) |
+				  KSM_PF_BIT(KSM_PF_MERGING);
+	unsigned long long limit, merged;
+
+	if ((st->have & need) != need || st->rmap_items == 0)
+		return KSM_VERDICT_NONE;
+	merged = st->merging_pages + st->zero_pages;
+	if (merged == 0)
+		return KSM_VERDICT_WASTE;
+	/* 4096 / 64 = 64 on 64-bit, the docs' figure; 128 on 32-bit. */
+	limit = (unsigned long long)page_size / KSM_RMAP_ITEM_SIZE;
+	if (merged > ULLONG_MAX / limit)
+		return KSM_VERDICT_OK;
+	return st->rmap_items > merged * limit ? KSM_VERDICT_WASTE :
+						 KSM_VERDICT_OK;
+}
+
+const char *ksm_verdict_text(enum ksm_verdict v)
+{
+	switch (v) {
+	case KSM_VERDICT_OK:
+		return "ok";
+	case KSM_VERDICT_WASTE:
+		return "not worth scanning";
+	default:
+		return "";
+	}
+}
+
+int ksm_status_euid(const char *text, unsigned int *uid)
+{
+	const char *p = text;
+	unsigned long long v;
+	char num[16];
+	size_t len;
+
+	for (;;) {
+		if (!strncmp(p, "Uid:", 4))
+			break;
+		p = strchr(p, '\n');
+		if (!p)
+			return -ENODATA;
+		p++;
+	}
+	/* "Uid:\treal\teffective\tsaved\tfs" */
+	p += 4;
+	for (int field = 0; field < 2; field++) {
+		p += strspn(p, " \t");
+		len = strspn(p, "0123456789");
+		if (!len || len >= sizeof(num))
+			return -EINVAL;
+		if (field == 1)
+			break;
+		p += len;
+	}
+	memcpy(num, p, len);
+	num[len] = '\0';
+	if (ksm_parse_ull(num, &v) || v > UINT_MAX)
+		return -EINVAL;
+	*uid = (unsigned int)v;
+	return 0;
+}
