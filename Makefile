@@ -6,13 +6,18 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+# Units hold @SBINDIR@ where ExecStart= names ksmctl; install fills it in.
+SYSTEMD_UNITS = $(wildcard systemd/*.service systemd/*.timer)
 
 VERSION := 0.1
 CC ?= gcc
-PKGS := smartcols json-c libcap
+PKGS := smartcols json-c libcap ncursesw
 # Debian packages for building and testing (installed by `make deps`).
 DEB_PACKAGES := gcc make pkg-config libsmartcols-dev libjson-c-dev libcap-dev \
-	libcmocka-dev jq groff-base shellcheck
+	libcmocka-dev jq groff-base shellcheck zsh libncurses-dev tmux
+# ... and for the kernel-patch qemu harness (kernel sources, qemu, busybox).
+DEB_KERNEL_PACKAGES := $(shell sed 's/\#.*//' kernel-patch/harness/debian-packages)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
 	-Wno-format-nonliteral
@@ -29,6 +34,7 @@ LIB_SRC := $(wildcard src/lib/*.c)
 CMD_SRC := $(wildcard src/*.c src/commands/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
 
 # One rule set, built twice: build/ (normal) and build-san/ (ASan+UBSan).
 define flavour
@@ -59,25 +65,67 @@ $(eval $(call flavour,build-san,$(SAN_FLAGS)))
 UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(1)/tests/%)
 HELPER_BINS = $(HELPER_SRC:tests/helpers/%.c=$(1)/helpers/%)
 
+# libFuzzer targets: one per line of tests/fuzz/targets.def, built with
+# clang (the library too, instrumented) into build-fuzz/.  clang's own
+# warnings are shown but not fatal: the code is gcc's first.
+FUZZ_CC ?= $(shell command -v clang-14 || command -v clang)
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_TARGETS := $(shell grep -o '^FUZZ[A-Z_]*.[a-z0-9_]*' tests/fuzz/targets.def | \
+	sed 's/.*[^a-z0-9_]//')
+FUZZ_BINS := $(FUZZ_TARGETS:%=build-fuzz/fuzz-%)
+FUZZ_SECONDS ?= 60
+
+build-fuzz/obj/%.o: %.c $(wildcard src/*.h src/lib/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(FUZZ_CC) $(filter-out -Werror,$(BASE_CFLAGS)) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Isrc -c $< -o $@
+
+build-fuzz/libksm.a: $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+build-fuzz/fuzz-%: tests/fuzz/fuzz.c tests/fuzz/targets.def tests/unit/kernel_ref.h \
+		build-fuzz/libksm.a
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) $(filter-out -Werror,$(BASE_CFLAGS)) -Wno-unused-function \
+		$(FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_TARGET=$* $(PKG_CFLAGS) -Isrc \
+		tests/fuzz/fuzz.c build-fuzz/libksm.a $(PKG_LIBS) -lm -o $@
+
+# The fault-injection shim (tests/fault/): LD_PRELOADed by the fault suite.
+build/fault/libfault.so: tests/fault/fault.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -shared $< -ldl -o $@
+
+# Benchmark programs (bench/*.c): one file each, json-c for their output.
+build/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $< $(PKG_LIBS) -lm -o $@
+
 .PHONY: all deps run check check-unit check-cli check-docs check-kernel \
-	check-san install uninstall clean
+	check-san install uninstall clean deps-kernel check-kernel-patch \
+	fuzz fuzz-built check-fuzz check-fault soak
 .DEFAULT_GOAL := all
 
-all: build/ksmctl $(call HELPER_BINS,build)
+all: build/ksmctl $(call HELPER_BINS,build) $(BENCH_SRC:bench/%.c=build/bench/%)
 
 deps:
 	@tools/deps.sh $(DEB_PACKAGES)
+
+deps-kernel:
+	@tools/deps.sh $(DEB_KERNEL_PACKAGES)
 
 run: deps
 	@$(MAKE) --no-print-directory all
 	build/ksmctl status
 
 check: deps
-	@$(MAKE) --no-print-directory all tests-built
+	@$(MAKE) --no-print-directory all tests-built $(if $(FUZZ_CC),fuzz-built)
 	@tests/run-all.sh
 
 tests-built: $(call UNIT_BINS,build) build-san/ksmctl $(call UNIT_BINS,build-san) \
-	$(call HELPER_BINS,build)
+	$(call HELPER_BINS,build) build/fault/libfault.so
 
 check-unit: all tests-built
 	@tests/run-all.sh unit
@@ -85,20 +133,52 @@ check-cli: all tests-built
 	@tests/run-all.sh cli
 check-docs: all
 	@tests/run-all.sh docs
-check-kernel: all
+check-kernel: all check-kernel-patch
 	@tests/run-all.sh kernel
+# The patch series, built and booted under qemu (kernel-patch/README.md).
+check-kernel-patch: all
+	@kernel-patch/harness/run.sh
 check-san: tests-built
 	@tests/run-all.sh san
+# Each fuzz target for FUZZ_SECONDS (make check runs them a few seconds each).
+fuzz-built: $(FUZZ_BINS)
+fuzz: fuzz-built
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+check-fuzz: fuzz-built
+	@tests/run-all.sh fuzz
+check-fault: all tests-built
+	@tests/run-all.sh fault
+# Long run on the real kernel (root; SOAK_MINUTES, default 30): tests/soak/.
+soak: all build-san/ksmctl $(call HELPER_BINS,build)
+	@tests/soak/run.sh
+# KSM strategies on bench/ksm-workload (root, tens of minutes): writes
+# bench/RESULTS.md.  Installs Debian's ksmtuned (its units left disabled).
+.PHONY: bench
+bench: deps all
+	@bench/run --install-ksmtuned --results bench/RESULTS.md
 
 install: build/ksmctl
 	install -D -m 0755 build/ksmctl $(DESTDIR)$(SBINDIR)/ksmctl
+	ln -sf ksmctl $(DESTDIR)$(SBINDIR)/ksmtop
 	install -D -m 0644 man/ksmctl.8 $(DESTDIR)$(MANDIR)/man8/ksmctl.8
+	echo '.so man8/ksmctl.8' > $(DESTDIR)$(MANDIR)/man8/ksmtop.8
 	install -D -m 0644 completions/ksmctl.bash $(DESTDIR)$(BASHCOMPDIR)/ksmctl
+	ln -sf ksmctl $(DESTDIR)$(BASHCOMPDIR)/ksmtop
 	install -D -m 0644 completions/_ksmctl $(DESTDIR)$(ZSHCOMPDIR)/_ksmctl
+	install -D -m 0644 completions/_ksmtop $(DESTDIR)$(ZSHCOMPDIR)/_ksmtop
+	@# systemd units, with ExecStart= pointing where ksmctl was installed
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in $(SYSTEMD_UNITS); do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/ksmctl $(DESTDIR)$(MANDIR)/man8/ksmctl.8 \
-		$(DESTDIR)$(BASHCOMPDIR)/ksmctl $(DESTDIR)$(ZSHCOMPDIR)/_ksmctl
+	rm -f $(DESTDIR)$(SBINDIR)/ksmctl $(DESTDIR)$(SBINDIR)/ksmtop \
+		$(DESTDIR)$(MANDIR)/man8/ksmctl.8 $(DESTDIR)$(MANDIR)/man8/ksmtop.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/ksmctl $(DESTDIR)$(BASHCOMPDIR)/ksmtop \
+		$(DESTDIR)$(ZSHCOMPDIR)/_ksmctl $(DESTDIR)$(ZSHCOMPDIR)/_ksmtop \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(SYSTEMD_UNITS)))
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

@@ -13,9 +13,18 @@ _ksmctl_global_opts='--sysroot= --help --version -h -V'
 _ksmctl_cmds='
 status -J --json -b --bytes -h --help
 get -J --json -r --raw -n --noheadings -o= --output= --output-all -h --help
-set -n --dry-run -q --quiet --no-wait -h --help
+set -n --dry-run -q --quiet --unmerge -f --force --timeout= --no-wait -h --help
 start -p= --pages-to-scan= -s= --sleep-millisecs= -n --dry-run -q --quiet --no-wait -h --help
-stop -n --dry-run -q --quiet --no-wait -h --help
+stop --unmerge -f --force -n --dry-run -q --quiet --no-wait -h --help
+unmerge-all -f --force -n --dry-run -q --quiet -r --restart --no-wait -h --help
+ps -a --all -p= --pid= -u= --user= -g= --group-by= -o= --output= --output-all --sort= -b --bytes -J --json -r --raw -n --noheadings -h --help
+export -g= --group-by= -o= --output= -h --help
+tune -c= --config= --once -n --dry-run -v --verbose --interval= --pidfile= --retune --no-restore --show-config -h --help
+governor --max-cpu= --calibrate --duration= -n --dry-run -q --quiet -J --json --no-wait -h --help
+apply -c= --config= --strict -n --dry-run -q --quiet --unmerge -f --force --timeout= --no-wait -h --help
+save -q --quiet -h --help
+exec --verify -h --help
+top -d= --delay= -n= --iterations= -b --batch -g= --group-by= --sort= -p= --pid= -h --help
 help -h --help
 '
 
@@ -24,12 +33,16 @@ max_page_sharing use_zero_pages stable_node_chains_prune_millisecs smart_scan
 advisor_mode advisor_max_cpu advisor_min_pages_to_scan advisor_max_pages_to_scan
 advisor_target_scan_time max_kernel_pages pages_shared pages_sharing
 pages_unshared pages_volatile full_scans stable_node_chains stable_node_dups
-general_profit ksm_zero_pages pages_scanned pages_skipped'
+general_profit ksm_zero_pages pages_scanned pages_skipped
+cpu_governor max_cpu_percentage cpu_ratios eval_intervals abundant_threshold
+thrash_threshold ema_per_page_time hash_strength sleep_times'
 
 _ksmctl_writable_knobs='run pages_to_scan sleep_millisecs merge_across_nodes
 max_page_sharing use_zero_pages stable_node_chains_prune_millisecs smart_scan
 advisor_mode advisor_max_cpu advisor_min_pages_to_scan advisor_max_pages_to_scan
-advisor_target_scan_time max_kernel_pages'
+advisor_target_scan_time max_kernel_pages
+cpu_governor max_cpu_percentage cpu_ratios eval_intervals abundant_threshold
+thrash_threshold'
 
 # One line per knob with named values: the knob, then its values.
 _ksmctl_knob_values='
@@ -38,10 +51,21 @@ merge_across_nodes 0 1
 use_zero_pages 0 1
 smart_scan 0 1
 advisor_mode none scan-time
+cpu_governor full medium low quiet
 '
+
+# The presets of 'governor'.
+_ksmctl_presets='full medium low quiet'
 
 # Columns of 'get -o'.
 _ksmctl_get_columns='NAME VALUE ACCESS SINCE DESCRIPTION'
+# Columns of 'ps -o' and 'ps --sort'; keys of 'ps/export --group-by'.
+_ksmctl_ps_columns='PID USER UID COMM PROCS MERGING ZERO RMAP PROFIT SHARE VERDICT
+MERGE_ANY MERGEABLE COW UNIT VM CGROUP'
+_ksmctl_group_keys='cgroup unit vm user comm'
+# Columns of 'top --sort' (grouped: the key, PROCS and the figures).
+_ksmctl_top_columns='PID USER COMM PROCS MERGING ZERO RMAP PROFIT SHARE VERDICT
+UNIT CGROUP VM'
 
 # _ksmctl_field LIST NAME: the words after NAME on NAME's line of LIST.
 _ksmctl_field()
@@ -90,6 +114,17 @@ _ksmctl_get_columns_complete()
 	compopt -o nospace 2>/dev/null
 }
 
+# _ksmctl_list_complete WORDS: complete the last word of a comma list
+# ("PID,CO", "+UNIT", "unit,v").
+_ksmctl_list_complete()
+{
+	local prefix=${cur%"${cur##*[,+]}"} w
+	for w in $1; do
+		[[ $prefix$w == "$cur"* ]] && COMPREPLY+=("$prefix$w")
+	done
+	compopt -o nospace 2>/dev/null
+}
+
 # The argument of option $1 of command $2 ("" for the global ones).
 _ksmctl_option_arg()
 {
@@ -101,15 +136,51 @@ _ksmctl_option_arg()
 		COMPREPLY+=($(compgen -d -- "$cur"))
 		;;
 	-o | --output)
-		[[ $2 == get ]] && _ksmctl_get_columns_complete
+		case $2 in
+		get) _ksmctl_get_columns_complete ;;
+		ps) _ksmctl_list_complete "$_ksmctl_ps_columns" ;;
+		export)
+			compopt -o filenames 2>/dev/null
+			local IFS=$'\n'
+			# shellcheck disable=SC2207 # one file per line
+			COMPREPLY+=($(compgen -f -- "$cur"))
+			;;
+		esac
+		;;
+	-c | --config | --pidfile)
+		if [[ $2 == tune || $2 == apply ]]; then
+			compopt -o filenames 2>/dev/null
+			local IFS=$'\n'
+			# shellcheck disable=SC2207 # one file per line
+			COMPREPLY+=($(compgen -f -- "$cur"))
+		fi
+		;;
+	--sort)
+		# shellcheck disable=SC2086
+		case $2 in
+		ps) _ksmctl_add $_ksmctl_ps_columns ;;
+		top) _ksmctl_add $_ksmctl_top_columns ;;
+		esac
+		;;
+	-g | --group-by)
+		if [[ $2 == export ]]; then
+			_ksmctl_list_complete "$_ksmctl_group_keys"
+		elif [[ $2 == ps || $2 == top ]]; then
+			# shellcheck disable=SC2086
+			_ksmctl_add $_ksmctl_group_keys
+		fi
+		;;
+	-u | --user)
+		# shellcheck disable=SC2207 # user names have no spaces
+		[[ $2 == ps ]] && COMPREPLY+=($(compgen -u -- "$cur"))
 		;;
 	esac
-	# numbers (--pages-to-scan, --sleep-millisecs): nothing to offer
+	# numbers (--pages-to-scan, --timeout ...): nothing to offer
 }
 
-# The word before the current one, and the word before that, with the
-# "KNOB=VALUE" words bash split at '=' (COMP_WORDBREAKS) put together:
-# sets knob (the name before '=') when the cursor is inside such a word.
+# set: a knob name, or the value after one, in both forms: "KNOB VALUE"
+# and "KNOB=VALUE" (which bash splits into KNOB, "=" and VALUE, as '=' is
+# in COMP_WORDBREAKS).
 _ksmctl_set_word()
 {
 	local knob_eq=""
@@ -207,6 +278,27 @@ _ksmctl()
 		_ksmctl_option_arg "$prev" "$cmd"
 		return 0
 	fi
+	# exec: once its command is there, the words are the command's
+	if [[ $cmd == exec ]]; then
+		for ((i = cmdi + 1; i < COMP_CWORD; i++)); do
+			w=${COMP_WORDS[i]}
+			[[ $w == -- ]] && { ((i++)); break; }
+			[[ $w != -* ]] && break
+		done
+		if ((i < COMP_CWORD)); then
+			if declare -F _command_offset > /dev/null; then
+				_command_offset "$i"
+			else
+				compopt -o default 2>/dev/null
+			fi
+			return 0
+		fi
+		if [[ $cur != -* || $prev == -- ]]; then
+			# shellcheck disable=SC2207 # command names have no spaces
+			COMPREPLY+=($(compgen -c -- "$cur"))
+			return 0
+		fi
+	fi
 	if [[ $cur == -* ]]; then
 		_ksmctl_options "$opts"
 		return 0
@@ -220,6 +312,16 @@ _ksmctl()
 	set)
 		_ksmctl_set_word
 		;;
+	governor)
+		# shellcheck disable=SC2086
+		_ksmctl_add $_ksmctl_presets
+		;;
+	save)
+		compopt -o filenames 2>/dev/null
+		local IFS=$'\n'
+		# shellcheck disable=SC2207 # one file per line
+		COMPREPLY+=($(compgen -f -- "$cur"))
+		;;
 	help)
 		if ((COMP_CWORD == cmdi + 1)); then
 			local line
@@ -232,5 +334,29 @@ _ksmctl()
 	return 0
 } &&
 	complete -F _ksmctl ksmctl
+
+# ksmtop is 'ksmctl top' ("ksmtop [--sysroot DIR] OPTIONS"): complete the
+# words as that line.
+_ksmtop()
+{
+	local n=1
+	# "--sysroot DIR" (or "--sysroot = DIR") first stays first
+	if [[ ${COMP_WORDS[1]-} == --sysroot ]]; then
+		n=3
+		[[ ${COMP_WORDS[2]-} == "=" ]] && n=4
+	fi
+	if ((COMP_CWORD < n)); then
+		_ksmctl "$@"	# the directory of --sysroot
+		return
+	fi
+	COMP_WORDS=(ksmctl "${COMP_WORDS[@]:1:n-1}" top "${COMP_WORDS[@]:n}")
+	((COMP_CWORD++))
+	_ksmctl "$@"
+	if ((n == 1 && COMP_CWORD == 2)) && [[ ${COMP_WORDS[2]} == -* ]]; then
+		local cur=${COMP_WORDS[2]}
+		_ksmctl_add --sysroot
+	fi
+} &&
+	complete -F _ksmtop ksmtop
 
 # ex: filetype=sh

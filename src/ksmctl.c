@@ -18,11 +18,13 @@
 #endif
 
 extern const struct ksm_command cmd_status, cmd_get, cmd_set, cmd_start,
-	cmd_stop, cmd_unmerge_all, cmd_help;
+	cmd_stop, cmd_unmerge_all, cmd_ps, cmd_export, cmd_tune, cmd_governor,
+	cmd_apply, cmd_save, cmd_exec, cmd_top, cmd_help;
 
 const struct ksm_command *const ksm_commands[] = {
 	&cmd_status, &cmd_get, &cmd_set, &cmd_start, &cmd_stop,
-	&cmd_unmerge_all, &cmd_help,
+	&cmd_unmerge_all, &cmd_ps, &cmd_export, &cmd_tune, &cmd_governor,
+	&cmd_apply, &cmd_save, &cmd_exec, &cmd_top, &cmd_help,
 	NULL,
 };
 
@@ -123,6 +125,36 @@ static int run_command(const struct ksm_command *cmd, const char *sysroot,
 	return status;
 }
 
+/*
+ * Installed as ksmtop too (a symlink): "ksmtop [--sysroot DIR] ARGS" is
+ * "ksmctl [--sysroot DIR] top ARGS".
+ */
+static int ksmtop_main(int argc, char **argv)
+{
+	static char top_name[] = "top";
+	const char *sysroot = "/";
+	int i = 1;
+
+	if (i < argc && !strncmp(argv[i], "--sysroot=", 10)) {
+		sysroot = argv[i++] + 10;
+	} else if (i < argc && !strcmp(argv[i], "--sysroot")) {
+		if (i + 1 >= argc)
+			return ksm_usage_error(NULL, "option '--sysroot' requires an argument");
+		sysroot = argv[i + 1];
+		i += 2;
+	}
+	/* the slot before top's arguments becomes the command's name */
+	argv[i - 1] = top_name;
+	return run_command(&cmd_top, sysroot, argc - i + 1, argv + i - 1);
+}
+
+static bool called_as(const char *argv0, const char *name)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+
+	return argv0 && !strcmp(base ? base + 1 : argv0, name);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -135,6 +167,8 @@ int main(int argc, char **argv)
 	const struct ksm_command *cmd;
 	int c;
 
+	if (called_as(argv[0], "ksmtop"))
+		return ksm_close_stdout(ksmtop_main(argc, argv));
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		switch (c) {

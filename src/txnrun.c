@@ -51,10 +51,13 @@ void ksm_report_failure(const struct ksm_txn *t)
 		char to[64], seen[64];
 
 		format_value(failed->knob, &failed->to, to, sizeof(to));
-		if (failed->err == -EIO) {
+		if (failed->failure == STEP_FAIL_VALUE) {
 			format_value(failed->knob, &failed->seen, seen, sizeof(seen));
 			ksm_err("%s: wrote %s but it reads back %s", failed->knob->name,
 				to, seen);
+		} else if (failed->failure == STEP_FAIL_READ_BACK) {
+			ksm_err("%s: wrote %s but cannot read it back: %s",
+				failed->knob->name, to, strerror(-failed->err));
 		} else {
 			ksm_err("%s: cannot write %s: %s%s", failed->knob->name, to,
 				strerror(-failed->err), ksm_write_hint(failed->err));

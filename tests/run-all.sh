@@ -1,6 +1,7 @@
 #!/bin/bash
 # Run the test suites and sum them up.  Usage: tests/run-all.sh [SUITE...]
-# Suites: unit cli docs kernel san (default: all, in that order).
+# Suites: unit cli tune top docs fault fuzz kernel bench san (default: all, in
+# that order).  FUZZ_CHECK_SECONDS: seconds per fuzz target (default 3).
 # Each suite reports "<suite>: N passed, N failed[, N skipped]"; the last
 # line sums them, and the exit status is non-zero if anything failed.
 set -u
@@ -71,19 +72,27 @@ suite() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit cli docs kernel san)
+[ ${#suites[@]} -gt 0 ] || suites=(unit cli tune top docs fault fuzz kernel bench san)
 
 for s in "${suites[@]}"; do
 	case $s in
 	unit) suite unit run_unit build unit ;;
 	cli) suite cli tests/cli/run.sh build/ksmctl ;;
+	tune) suite tune tests/tune/run.sh build/ksmctl ;;
+	# top on tmux with build/ and (ASan) build-san/
+	top) suite top tests/top/run.sh build/ksmctl ;;
 	docs) suite docs tests/docs/run.sh build/ksmctl ;;
+	fault) suite fault tests/fault/run.sh build/ksmctl ;;
+	fuzz) suite fuzz tests/fuzz/run.sh "${FUZZ_CHECK_SECONDS:-3}" ;;
 	kernel) suite kernel run_scripts kernel tests/kernel/test_*.sh ;;
+	bench) suite bench run_scripts bench tests/bench/test_*.sh ;;
 	san)
 		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 		suite san-unit run_unit build-san san-unit
 		suite san-cli tests/cli/run.sh build-san/ksmctl
+		suite san-tune tests/tune/run.sh build-san/ksmctl
+		suite san-fault tests/fault/run.sh build-san/ksmctl
 		;;
 	*) echo "run-all: unknown suite '$s'" >&2; exit 2 ;;
 	esac

@@ -72,11 +72,15 @@ static void cell_text(const struct ksm_sample *s, enum ksm_knob_id id, int col,
 		snprintf(buf, size, "%s", ksm_knob_writable(k) ? "rw" : "ro");
 		break;
 	case COL_SINCE:
+		if (!(ksm_knob_dirs(k) & KNOB_IN_KSM)) {
+			snprintf(buf, size, "UKSM");	/* out of tree */
+			break;
+		}
 		ksm_version_format(k->since, buf, size);
 		memmove(buf, buf + 6, strlen(buf + 6) + 1);	/* drop "Linux " */
 		break;
 	default:
-		snprintf(buf, size, "%s", k->help);
+		snprintf(buf, size, "%s", ksm_knob_help(k, ksm_sample_dirs(s)));
 	}
 }
 
@@ -137,8 +141,9 @@ static int print_named(const struct ksm_sample *s, char **names, int n,
 
 		if (!k) {
 			ksm_escape(names[i], shown, sizeof(shown));
+			/* a misspelt name is a usage error, as in set */
 			ksm_err("%s: unknown knob (see 'ksmctl get' for the list)", shown);
-			status = EXIT_FAIL;
+			status = EXIT_USAGE;
 			continue;
 		}
 		if (s->v[ksm_knob_id(k)].err == -ENOENT) {

@@ -29,7 +29,8 @@ const struct ksm_command cmd_set = {
 		"Check every value against the kernel's rules and the current state,\n"
 		"then write them in an order that is valid at every step, read each\n"
 		"back, and restore what was written if any write fails.\n"
-		"Booleans take 0/1, no/yes, off/on or false/true.\n"
+		"use_zero_pages and smart_scan take 0/1, no/yes, off/on or\n"
+		"false/true; merge_across_nodes takes 0 or 1, as the kernel does.\n"
 		"\n"
 		"merge_across_nodes and max_page_sharing can only change while no\n"
 		"page is merged: with --unmerge, ksmctl checks every other value,\n"
@@ -149,6 +150,7 @@ static int set_run(struct ksm_ctx *ctx, int argc, char **argv)
 	if ((opts.force || opts.drain_timeout_ms) && !opts.unmerge)
 		return ksm_usage_error(&cmd_set, "--force and --timeout go with --unmerge");
 	ksm_txn_init(&t, 0);
+	t.dirs = ksm_root_knob_dirs(ctx->root);	/* UKSM parses some stricter */
 	status = add_pairs(&t, argc - optind, argv + optind);
 	if (status)
 		return status;

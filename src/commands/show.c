@@ -52,6 +52,30 @@ struct json_object *show_json_value(const struct ksm_knob *knob,
 {
 	if (v->err)
 		return NULL;
+	if (knob->kind == KNOB_ULONG_LIST || knob->kind == KNOB_RATIO_LIST) {
+		struct json_object *a = json_object_new_array();
+
+		for (unsigned int i = 0; i < knob->list_len; i++) {
+			long long x = v->list[i];
+			char text[32];
+
+			/* ratios as UKSM writes them: "20", "MAX/4" */
+			if (knob->kind == KNOB_RATIO_LIST) {
+				if (x < 0)
+					snprintf(text, sizeof(text), "MAX/%lld",
+						 KSM_RATIO_SCALE / -x);
+				else
+					snprintf(text, sizeof(text), "%lld", x);
+				json_object_array_add(a, json_object_new_string(text));
+			} else {
+				json_object_array_add(a, json_object_new_uint64((unsigned long long)x));
+			}
+		}
+		return a;
+	}
+	/* UKSM's "N * 2^k": beyond 64 bits, so a (rounded) double */
+	if (v->shift)
+		return json_object_new_double(ldexp((double)v->mant, (int)v->shift));
 	if (knob->kind == KNOB_MODE)
 		return json_object_new_string(knob->modes[v->u]);
 	if (show_knob_is_boolean(knob))

@@ -96,7 +96,9 @@ static void print_derived(const struct ksm_sample *s,
 		       "scan rate", m->scan_rate_pages, b);
 	}
 	size_text(m->unmerge_bytes, bytes, a, sizeof(a));
-	if (s->has_meminfo && s->mem.present[MEM_AVAILABLE]) {
+	if (ksm_sample_is_uksm(s)) {
+		/* UKSM has no run=2: nothing to estimate */
+	} else if (s->has_meminfo && s->mem.present[MEM_AVAILABLE]) {
 		size_text(s->mem.bytes[MEM_AVAILABLE], bytes, b, sizeof(b));
 		printf("  %-*s %s (MemAvailable %s)\n", NAME_WIDTH,
 		       "unmerge would need", a, b);
@@ -117,9 +119,11 @@ static void print_text(const struct ksm_sample *s, const struct ksm_metrics *m,
 		char rel[sizeof(s->release) * 4];
 
 		ksm_escape(s->release, rel, sizeof(rel));
-		printf("KSM on Linux %s, page size %s\n\n", rel, page);
+		printf("%s on Linux %s, page size %s\n\n",
+		       ksm_sample_is_uksm(s) ? "UKSM" : "KSM", rel, page);
 	} else {
-		printf("KSM, page size %s\n\n", page);
+		printf("%s, page size %s\n\n",
+		       ksm_sample_is_uksm(s) ? "UKSM" : "KSM", page);
 	}
 	for (int g = 0; g < GROUP_COUNT; g++)
 		print_group(s, (enum ksm_knob_group)g, bytes);
@@ -153,6 +157,9 @@ static struct json_object *json_groups(struct json_object *root,
 
 		/* removed knobs appear only where the kernel still has them */
 		if (k->until && s->v[id].err)
+			continue;
+		/* UKSM's knobs on KSM kernels, and KSM's on UKSM kernels */
+		if (ksm_knob_dir_on(k, ksm_sample_dirs(s)) < 0)
 			continue;
 		json_object_object_add(groups[k->group], k->name,
 				       show_json_value(k, &s->v[id]));

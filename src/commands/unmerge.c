@@ -332,6 +332,10 @@ int ksm_unmerge_all(struct ksm_ctx *ctx, const struct ksm_unmerge_opts *o,
 			return status;
 	}
 	status = ksm_ctx_sample(ctx, &before);
+	if (!status && ksm_sample_is_uksm(&before)) {
+		ksm_err("unmerge: not available on UKSM: its run takes only 0 and 1, there is no unmerge mode; UKSM unmerges a process's pages when it exits or calls madvise(MADV_UNMERGEABLE)");
+		status = EXIT_UNAVAILABLE;
+	}
 	if (!status)
 		status = ksm_unmerge_checked(ctx, &before, o);
 	if (!status && restart && !o->dry_run) {

@@ -45,7 +45,8 @@ static int parse_value(const char *p, char *out, size_t size)
 		}
 		if (c == '"') {
 			for (p++; *p && *p != '"'; p++) {
-				if (*p == '\\' && strchr("\"\\$`", p[1]))
+				/* p[1] first: strchr() finds the NUL too */
+				if (*p == '\\' && p[1] && strchr("\"\\$`", p[1]))
 					p++;
 				if (n + 1 < size)
 					out[n++] = *p;

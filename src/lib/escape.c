@@ -47,7 +47,8 @@ static const char *short_escape(unsigned char c)
 	}
 }
 
-size_t ksm_escape(const char *src, char *dst, size_t size)
+static size_t escape(const char *src, char *dst, size_t size,
+		     bool keep_backslash)
 {
 	const unsigned char *s = (const unsigned char *)src;
 	size_t out = 0;
@@ -62,6 +63,9 @@ size_t ksm_escape(const char *src, char *dst, size_t size)
 		if (len) {
 			memcpy(piece, s, len);
 			plen = len;
+		} else if (*s == '\\' && keep_backslash) {
+			piece[0] = '\\';
+			plen = len = 1;
 		} else if ((esc = short_escape(*s))) {
 			plen = strlen(esc);
 			memcpy(piece, esc, plen);
@@ -81,4 +85,14 @@ size_t ksm_escape(const char *src, char *dst, size_t size)
 	}
 	dst[out] = '\0';
 	return out;
+}
+
+size_t ksm_escape(const char *src, char *dst, size_t size)
+{
+	return escape(src, dst, size, false);
+}
+
+size_t ksm_escape_name(const char *src, char *dst, size_t size)
+{
+	return escape(src, dst, size, true);
 }

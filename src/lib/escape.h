@@ -17,4 +17,11 @@
  */
 size_t ksm_escape(const char *src, char *dst, size_t size);
 
+/*
+ * The same, but a backslash stays as it is, so a systemd unit reads as
+ * systemctl prints it ("machine-qemu\x2d1\x2dweb.scope") and can be
+ * pasted back.  Control characters and invalid bytes are still escaped.
+ */
+size_t ksm_escape_name(const char *src, char *dst, size_t size);
+
 #endif

@@ -150,7 +150,7 @@ void ksm_procstat_finish(struct ksm_procstat *st, long page_size)
 {
 	const unsigned int need = KSM_PF_BIT(KSM_PF_RMAP) |
 				  KSM_PF_BIT(KSM_PF_MERGING);
-	unsigned long long saved;
+	unsigned long long pages, saved, cost;
 
 	if (st->have & KSM_PF_BIT(KSM_PF_PROFIT))
 		return;
@@ -160,10 +160,16 @@ void ksm_procstat_finish(struct ksm_procstat *st, long page_size)
 		return;
 	/* mm/ksm.c ksm_process_profit(); zero pages count only where the
 	 * kernel reports them (6.5+), as there. */
-	saved = (st->merging_pages + st->zero_pages) *
-		(unsigned long long)page_size;
-	st->profit = (long long)saved -
-		     (long long)st->rmap_items * KSM_RMAP_ITEM_SIZE;
+	/* saturated: absurd figures (a damaged sysroot) must not overflow */
+	if (__builtin_add_overflow(st->merging_pages, st->zero_pages, &pages) ||
+	    __builtin_mul_overflow(pages, (unsigned long long)page_size, &saved) ||
+	    saved > LLONG_MAX)
+		saved = LLONG_MAX;
+	if (__builtin_mul_overflow(st->rmap_items,
+				   (unsigned long long)KSM_RMAP_ITEM_SIZE, &cost) ||
+	    cost > LLONG_MAX)
+		cost = LLONG_MAX;
+	st->profit = (long long)saved - (long long)cost;
 	st->profit_known = true;
 	st->profit_computed = true;
 }

@@ -8,7 +8,40 @@
 
 void ksm_knob_path(const struct ksm_knob *knob, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s/%s", KSM_SYSFS_DIR, knob->name);
+	snprintf(buf, size, "%s/%s",
+		 ksm_knob_dir_path((enum ksm_knob_dir)ksm_knob_dir_on(knob,
+						ksm_knob_dirs(knob))),
+		 knob->name);
+}
+
+unsigned int ksm_root_knob_dirs(const struct ksm_root *root)
+{
+	unsigned int dirs = 0;
+
+	for (int d = 0; d < KNOB_DIR_COUNT; d++)
+		if (!ksm_root_exists(root, ksm_knob_dir_path((enum ksm_knob_dir)d)))
+			dirs |= KNOB_IN(d);
+	return dirs;
+}
+
+int ksm_knob_locate(const struct ksm_root *root, const struct ksm_knob *knob,
+		    char *buf, size_t size)
+{
+	unsigned int dirs = ksm_knob_dirs(knob);
+
+	ksm_knob_path(knob, buf, size);
+	/* one directory (every mainline-only knob): no need to look */
+	if (!(dirs & (dirs - 1)))
+		return 0;
+	for (int d = 0; d < KNOB_DIR_COUNT; d++) {
+		const char *dir = ksm_knob_dir_path((enum ksm_knob_dir)d);
+
+		if ((dirs & KNOB_IN(d)) && !ksm_root_exists(root, dir)) {
+			snprintf(buf, size, "%s/%s", dir, knob->name);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 int ksm_knob_read(const struct ksm_root *root, const struct ksm_knob *knob,
@@ -18,7 +51,7 @@ int ksm_knob_read(const struct ksm_root *root, const struct ksm_knob *knob,
 	int err;
 
 	memset(v, 0, sizeof(*v));
-	ksm_knob_path(knob, path, sizeof(path));
+	ksm_knob_locate(root, knob, path, sizeof(path));
 	err = ksm_root_read(root, path, text, sizeof(text));
 	if (!err)
 		err = ksm_knob_parse_shown(knob, text, v);
@@ -58,21 +91,32 @@ static void read_meminfo(const struct ksm_root *root, struct ksm_sample *s)
 {
 	char text[8192];
 
-	if (ksm_root_read(root, "proc/meminfo", text, sizeof(text)))
+	s->meminfo_err = ksm_root_read(root, "proc/meminfo", text, sizeof(text));
+	if (s->meminfo_err)
 		return;
-	s->has_meminfo = ksm_meminfo_parse(text, &s->mem) == 0;
+	s->meminfo_err = ksm_meminfo_parse(text, &s->mem);
+	s->has_meminfo = s->meminfo_err == 0;
+}
+
+/* Is name a file of directory d in the table? */
+static bool known_in(const char *name, enum ksm_knob_dir d)
+{
+	const struct ksm_knob *k = ksm_knob_find(name);
+
+	return k && (ksm_knob_dirs(k) & KNOB_IN(d));
 }
 
 /* Note files the table does not know: vendor knobs, newer kernels. */
-static void find_unknown(const struct ksm_root *root, struct ksm_sample *s)
+static void find_unknown_in(const struct ksm_root *root, struct ksm_sample *s,
+			    enum ksm_knob_dir d)
 {
-	DIR *dir = ksm_root_opendir(root, KSM_SYSFS_DIR);
+	DIR *dir = ksm_root_opendir(root, ksm_knob_dir_path(d));
 	struct dirent *de;
 
 	if (!dir)
 		return;
 	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.' || ksm_knob_find(de->d_name))
+		if (de->d_name[0] == '.' || known_in(de->d_name, d))
 			continue;
 		if (s->unknown_count == (int)(sizeof(s->unknown) / sizeof(s->unknown[0])))
 			break;
@@ -82,20 +126,46 @@ static void find_unknown(const struct ksm_root *root, struct ksm_sample *s)
 	closedir(dir);
 }
 
+static void find_unknown(const struct ksm_root *root, struct ksm_sample *s)
+{
+	for (int d = 0; d < KNOB_DIR_COUNT; d++)
+		if (s->dirs & KNOB_IN(d))
+			find_unknown_in(root, s, (enum ksm_knob_dir)d);
+}
+
+/* UKSM has no ksm_zero_pages file: its figure is in /proc/meminfo. */
+static void meminfo_knobs(struct ksm_sample *s)
+{
+	for (int i = 0; i < KSM_KNOB_COUNT; i++) {
+		struct ksm_value *v = &s->v[i];
+
+		if (!(ksm_knobs[i].flags & KNOB_UKSM_MEMINFO) || v->err != -ENOENT ||
+		    !(s->dirs & KNOB_IN_UKSM) || !s->has_meminfo ||
+		    !s->mem.present[MEM_KSM_ZERO_PAGES] || s->page_size <= 0)
+			continue;
+		v->err = 0;
+		v->u = s->mem.bytes[MEM_KSM_ZERO_PAGES] /
+		       (unsigned long long)s->page_size;
+		v->s = (long long)v->u;
+	}
+}
+
 int ksm_sample_read(const struct ksm_root *root, struct ksm_sample *s)
 {
-	int err;
-
 	memset(s, 0, sizeof(*s));
-	err = ksm_root_exists(root, KSM_SYSFS_DIR);
-	if (err)
-		return err;
+	s->dirs = ksm_root_knob_dirs(root);
+	if (!s->dirs) {
+		int err = ksm_root_exists(root, KSM_SYSFS_DIR);
+
+		return err ? err : -ENOENT;
+	}
 	s->page_size = sysconf(_SC_PAGESIZE);
 	read_release(root, s);
 	clock_gettime(CLOCK_MONOTONIC, &s->when);
 	for (int i = 0; i < KSM_KNOB_COUNT; i++)
 		ksm_knob_read(root, &ksm_knobs[i], &s->v[i]);
 	read_meminfo(root, s);
+	meminfo_knobs(s);
 	find_unknown(root, s);
 	return 0;
 }

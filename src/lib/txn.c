@@ -231,8 +231,11 @@ static int check_step(struct ksm_txn *t, const struct ksm_root *root,
  * Where a step goes in the write order, so that every intermediate state
  * is one the kernel accepts and means what it says:
  *   stop ksmd first when stopping, so nothing runs half-configured;
+ *   the advisor limits so that min <= max throughout, and before
+ *   advisor_mode, because switching it to scan-time starts pages_to_scan
+ *   at advisor_min_pages_to_scan (the new one, then);
  *   advisor_mode before pages_to_scan, because switching it resets
- *   pages_to_scan; the advisor limits so that min <= max throughout;
+ *   pages_to_scan;
  *   start ksmd last, with its settings in place.
  */
 static int phase(const struct ksm_step *step, const struct ksm_step *steps,
@@ -244,6 +247,7 @@ static int phase(const struct ksm_step *step, const struct ksm_step *steps,
 	case KSM_RUN:
 		return step->to.u == 0 ? 0 : 9;
 	case KSM_ADVISOR_MODE:
+		return 3;
 	case KSM_UKSM_CPU_GOVERNOR:	/* loads a preset of the other UKSM knobs */
 		return 1;
 	case KSM_ADVISOR_MIN_PAGES_TO_SCAN:
@@ -263,8 +267,8 @@ static int phase(const struct ksm_step *step, const struct ksm_step *steps,
 			}
 		}
 		if (raise_min && new_min > old_max)
-			return id == KSM_ADVISOR_MAX_PAGES_TO_SCAN ? 2 : 3;
-		return id == KSM_ADVISOR_MIN_PAGES_TO_SCAN ? 2 : 3;
+			return id == KSM_ADVISOR_MAX_PAGES_TO_SCAN ? 1 : 2;
+		return id == KSM_ADVISOR_MIN_PAGES_TO_SCAN ? 1 : 2;
 	}
 	default:
 		return 4;
@@ -313,36 +317,35 @@ int ksm_txn_plan(struct ksm_txn *t, const struct ksm_root *root,
 }
 
 /*
- * UKSM keeps sleep_millisecs in jiffies: 10 reads back 12 at HZ=250.
- * Anything from the value up to the next tick (10 ms at HZ=100) is kept.
+ * Write one value and check that the kernel kept it; *failure (may be
+ * NULL) says which part failed.
  */
-static bool rounded_up_to_tick(const char *path, const struct ksm_knob *knob,
-			       const struct ksm_value *to,
-			       const struct ksm_value *seen)
-{
-	return (knob->flags & KNOB_UKSM_JIFFIES) &&
-	       !strncmp(path, KSM_UKSM_DIR "/", strlen(KSM_UKSM_DIR) + 1) &&
-	       seen->u >= to->u && seen->u - to->u < 10;
-}
-
-/* Write one value and check that the kernel kept it. */
 static int write_checked(const struct ksm_root *root,
 			 const struct ksm_knob *knob,
-			 const struct ksm_value *to, struct ksm_value *seen)
+			 const struct ksm_value *to, struct ksm_value *seen,
+			 enum ksm_step_failure *failure)
 {
+	enum ksm_step_failure dummy;
+	enum ksm_knob_dir dir;
 	char path[128], text[96];
 	int err;
 
+	if (!failure)
+		failure = &dummy;
+	*failure = STEP_FAIL_WRITE;
 	ksm_knob_locate(root, knob, path, sizeof(path));
 	ksm_knob_format(knob, to, text, sizeof(text));
 	err = ksm_root_write(root, path, text);
 	if (err)
 		return err;
+	*failure = STEP_FAIL_READ_BACK;
 	err = ksm_knob_read(root, knob, seen);
 	if (err)
 		return err;
-	return ksm_value_equal(knob, to, seen) ||
-	       rounded_up_to_tick(path, knob, to, seen) ? 0 : -EIO;
+	*failure = STEP_FAIL_VALUE;
+	dir = strncmp(path, KSM_UKSM_DIR "/", strlen(KSM_UKSM_DIR) + 1) ?
+	      KNOB_DIR_KSM : KNOB_DIR_UKSM;
+	return ksm_value_kept(knob, dir, to, seen) ? 0 : -EIO;
 }
 
 /*
@@ -367,7 +370,7 @@ static void restore_pages_to_scan(struct ksm_txn *t, const struct ksm_root *root
 	if (!mode_restored || ksm_knob_read(root, pts, &now) ||
 	    ksm_value_equal(pts, &now, &t->pages_to_scan))
 		return;
-	if (write_checked(root, pts, &t->pages_to_scan, &now))
+	if (write_checked(root, pts, &t->pages_to_scan, &now, NULL))
 		t->pages_to_scan_lost = true;
 	t->pages_to_scan_now = now;
 }
@@ -401,7 +404,7 @@ static void restore(struct ksm_txn *t, const struct ksm_root *root)
 		if (!ksm_knob_read(root, back[i].knob, &seen) &&
 		    ksm_value_equal(back[i].knob, &seen, &back[i].to))
 			continue;
-		write_checked(root, back[i].knob, &back[i].to, &seen);
+		write_checked(root, back[i].knob, &back[i].to, &seen, NULL);
 	}
 	restore_pages_to_scan(t, root, back, n);
 	/* Report what the files hold now, not what we hoped to write. */
@@ -442,7 +445,7 @@ int ksm_txn_apply(struct ksm_txn *t, const struct ksm_root *root)
 		if (step->state != STEP_PLANNED)
 			continue;
 		step->err = write_checked(root, step->knob, &step->to,
-					  &step->seen);
+					  &step->seen, &step->failure);
 		step->state = step->err ? STEP_FAILED : STEP_DONE;
 		/* report what the kernel keeps (a sleep rounded to a tick) */
 		if (!step->err && (step->knob->flags & KNOB_UKSM_JIFFIES))

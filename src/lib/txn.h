@@ -31,6 +31,13 @@ enum ksm_step_state {
 	STEP_RESTORE_FAILED,	/* written, and could not be put back */
 };
 
+/* What went wrong in a STEP_FAILED step, so the report names the cause. */
+enum ksm_step_failure {
+	STEP_FAIL_WRITE,	/* the write failed: err (-EIO: the kernel took part) */
+	STEP_FAIL_READ_BACK,	/* written, then reading it back failed: err */
+	STEP_FAIL_VALUE,	/* written, but it reads back seen (err -EIO) */
+};
+
 struct ksm_step {
 	const struct ksm_knob *knob;
 	struct ksm_value from;		/* before the transaction */
@@ -38,6 +45,7 @@ struct ksm_step {
 	struct ksm_value seen;		/* read back, when it differed */
 	enum ksm_step_state state;
 	int err;
+	enum ksm_step_failure failure;	/* when state is STEP_FAILED */
 	bool left_changed;		/* after a failure: not back to from */
 	int read_err;			/* after a failure: it cannot be read */
 };

@@ -8,6 +8,8 @@
 #
 # Cases are lines of tests/cli/cases: NAME FIXTURE EXIT ARGS...
 # ("-" as FIXTURE: no --sysroot).  Prints "cli: N passed, N failed".
+# ksmctl runs in the directory that holds the copy of the fixture, which
+# is named after the case: a relative path NAME/etc/x.conf is the copy's.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -20,13 +22,20 @@ trap 'rm -rf "$work"' EXIT INT TERM
 passed=0
 failed=0
 
-# "path: value" for every file below the KSM directory of a sysroot
+# "path: value" for every file below the KSM (or UKSM) directory of a
+# sysroot, and for the files ksmctl keeps: its settings and calibration
 snapshot() {
-	local dir=$1/sys/kernel/mm/ksm f
-	[ -d "$dir" ] || return 0
-	for f in "$dir"/*; do
-		[ -f "$f" ] && printf '%s: %s\n' "${f#"$1"/}" "$(tr '\n' ' ' < "$f")"
+	local dir f
+	for dir in "$1"/sys/kernel/mm/ksm "$1"/sys/kernel/mm/uksm; do
+		[ -d "$dir" ] || continue
+		for f in "$dir"/*; do
+			[ -f "$f" ] && printf '%s: %s\n' "${f#"$1"/}" "$(tr '\n' ' ' < "$f")"
+		done
 	done
+	for f in "$1"/etc/ksmctl.conf "$1"/var/lib/ksmctl/*; do
+		[ -f "$f" ] && sed "s|^|${f#"$1"/}: |" "$f"
+	done
+	return 0
 }
 
 run_case() {

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ksmd kernel thread (uksmd on UKSM): its pid, found by name in
+ * /proc, and the CPU time it has used, for the governor's calibration
+ * and anything else that wants ksmd's cost in view.
+ */
+#ifndef KSMCTL_KSMD_H
+#define KSMCTL_KSMD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "rootfs.h"
+
+/* PF_KTHREAD in the flags field of /proc/PID/stat (include/linux/sched.h). */
+#define KSM_PF_KTHREAD 0x00200000UL
+
+/* What ksmctl needs from the text of /proc/PID/stat. */
+struct ksm_task_stat {
+	char comm[32];
+	unsigned long flags;
+	unsigned long long utime, stime;	/* clock ticks */
+};
+
+/*
+ * Parse /proc/PID/stat.  comm may hold spaces and parentheses, so the
+ * fields are counted from the last ')'.  0 or -EINVAL.
+ */
+int ksm_task_stat_parse(const char *text, struct ksm_task_stat *st);
+
+/*
+ * The first field of /proc/PID/schedstat: nanoseconds on a CPU.
+ * 0 or -EINVAL.
+ */
+int ksm_schedstat_parse(const char *text, unsigned long long *ns);
+
+/*
+ * The pid of the kernel thread called name ("ksmd", "uksmd"): a task
+ * whose comm is name and whose flags have PF_KTHREAD, so a process that
+ * renamed itself is not taken for it.  The pid, or -ENOENT / -errno.
+ */
+pid_t ksm_find_kthread(const struct ksm_root *root, const char *name);
+
+/*
+ * CPU time of a task in nanoseconds: from /proc/PID/schedstat when the
+ * kernel has it (nanosecond precision), else utime + stime of
+ * /proc/PID/stat (clock ticks, usually 10 ms).  *precise says which.
+ */
+int ksm_task_cpu_ns(const struct ksm_root *root, pid_t pid,
+		    unsigned long long *ns, bool *precise);
+
+#endif

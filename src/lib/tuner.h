@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The tuner behind `ksmctl tune`, the successor of ksmtuned.
+ *
+ * ksmtuned's algorithm, kept because administrators know it: every
+ * interval, with total = MemTotal, thres = max(total x THRES_COEF / 100,
+ * THRES_CONST) and sleep = max(10, SLEEP_MSEC x 16 GiB / total):
+ *
+ *   committed + thres < total and free > thres   ->  run=0
+ *   otherwise npages += free < thres ? BOOST : DECAY, clamped to
+ *   [NPAGES_MIN, NPAGES_MAX]; pages_to_scan=npages, sleep_millisecs=sleep,
+ *   run=1
+ *
+ * (all in KiB, integer arithmetic as ksmtuned's shell does it), with its
+ * flaws fixed: free is MemAvailable (KSM_FREE_METRIC), committed memory is
+ * the PSS of the matching processes (KSM_COMMITTED, KSM_PROCESS_REGEX,
+ * KSM_INCLUDE_KSM_USERS), and on kernels whose scan-time advisor owns
+ * pages_to_scan the vigour goes to advisor_max_cpu instead
+ * (KSM_USE_ADVISOR, KSM_GOVERNOR).
+ *
+ * Everything here is pure: the configuration parser takes text, the
+ * decision takes a sample and returns the knob writes, a reason and the
+ * next state.  The command layer does the I/O (committed.h, txn.h).
+ */
+#ifndef KSMCTL_TUNER_H
+#define KSMCTL_TUNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "committed.h"
+#include "knobs.h"
+#include "sample.h"
+
+#define KSM_TUNE_DEFAULT_REGEX "^qemu(-(kvm|system-.+)|:.{1,11})$"
+
+enum ksm_tune_key {
+	TK_MONITOR_INTERVAL,
+	TK_SLEEP_MSEC,
+	TK_NPAGES_BOOST,
+	TK_NPAGES_DECAY,
+	TK_NPAGES_MIN,
+	TK_NPAGES_MAX,
+	TK_THRES_COEF,
+	TK_THRES_CONST,
+	TK_LOGFILE,
+	TK_DEBUG,
+	TK_PIDFILE,
+	TK_FREE_METRIC,
+	TK_COMMITTED,
+	TK_PROCESS_REGEX,
+	TK_INCLUDE_KSM_USERS,
+	TK_USE_ADVISOR,
+	TK_GOVERNOR,
+	TK_RESTORE_ON_EXIT,
+	TK_COUNT
+};
+
+enum ksm_tune_free { TUNE_FREE_AVAILABLE, TUNE_FREE_KSMTUNED };
+enum ksm_tune_committed { TUNE_COMMITTED_PSS, TUNE_COMMITTED_RSS };
+enum ksm_tune_advisor { TUNE_ADVISOR_AUTO, TUNE_ADVISOR_YES, TUNE_ADVISOR_NO };
+enum ksm_tune_governor {
+	TUNE_GOV_NONE,
+	TUNE_GOV_FULL,
+	TUNE_GOV_MEDIUM,
+	TUNE_GOV_LOW,
+	TUNE_GOV_QUIET,
+};
+
+struct ksm_tune_config {
+	long interval_ms;		/* KSM_MONITOR_INTERVAL */
+	unsigned long long sleep_msec;	/* KSM_SLEEP_MSEC, for a 16 GiB host */
+	long long npages_boost, npages_decay;
+	unsigned long long npages_min, npages_max;
+	unsigned int thres_coef;	/* % of MemTotal */
+	unsigned long long thres_const;	/* KiB */
+	char logfile[512];		/* "" = none */
+	bool debug;
+	char pidfile[512];		/* "" = the command's default */
+	enum ksm_tune_free free_metric;
+	enum ksm_tune_committed committed;
+	char process_regex[512];
+	bool include_ksm_users;
+	enum ksm_tune_advisor use_advisor;
+	enum ksm_tune_governor governor;
+	bool restore_on_exit;
+	int line[TK_COUNT];		/* where each key was set; 0 = default */
+};
+
+/* The key's name in ksmtuned.conf ("KSM_NPAGES_BOOST"). */
+const char *ksm_tune_key_name(enum ksm_tune_key key);
+/* The built-in default as the configuration file would spell it. */
+const char *ksm_tune_key_default(enum ksm_tune_key key);
+/* The configured value as the file would spell it; buf for numbers. */
+const char *ksm_tune_key_value(const struct ksm_tune_config *c,
+			       enum ksm_tune_key key, char *buf, size_t size);
+
+/* UKSM's CPU budgets of the presets, in % of one CPU (0 for none). */
+unsigned int ksm_tune_governor_budget(enum ksm_tune_governor g);
+const char *ksm_tune_governor_name(enum ksm_tune_governor g);
+
+struct ksm_tune_error {
+	int line;		/* 1-based; 0 when the file as a whole is bad */
+	char msg[400];
+};
+
+void ksm_tune_config_defaults(struct ksm_tune_config *c);
+
+/*
+ * Parse the text of a ksmtuned.conf over the defaults, as ksmtuned's sh
+ * would source it: KEY=VALUE, comments, blank lines, quotes, "export",
+ * the last assignment wins.  Refuses (-EINVAL, with err->line and a one
+ * line err->msg) unknown keys, values sh would not take as one word, and
+ * values out of range; checks KSM_NPAGES_MIN <= KSM_NPAGES_MAX and that
+ * KSM_PROCESS_REGEX compiles.  On failure *c is left unchanged.
+ */
+int ksm_tune_config_parse(const char *text, struct ksm_tune_config *c,
+			  struct ksm_tune_error *err);
+
+enum ksm_tune_action {
+	TUNE_STOP,	/* KSM not needed: run=0 */
+	TUNE_BOOST,	/* needed, free below the threshold */
+	TUNE_DECAY,	/* needed, free at or above the threshold */
+};
+
+/* What the tuner carries from one cycle to the next. */
+struct ksm_tune_state {
+	long long npages;		/* ksmtuned's npages, 0 at start */
+	unsigned long long cpu_ceiling;	/* advisor_max_cpu at start (%) */
+	struct ksm_value start[KSM_KNOB_COUNT];	/* knob values at start */
+	struct ksm_value desired[KSM_KNOB_COUNT]; /* what we last wanted */
+	bool wanted[KSM_KNOB_COUNT];	/* desired[id] holds a value */
+	bool owned[KSM_KNOB_COUNT];	/* the tuner has changed the knob */
+	unsigned int cycles;
+};
+
+/* Is this one of the knobs the tuner may write (and restores at exit)? */
+bool ksm_tune_knob(enum ksm_knob_id id);
+/* Has the tuner changed any knob? */
+bool ksm_tune_changed_any(const struct ksm_tune_state *st);
+
+struct ksm_tune_write {
+	enum ksm_knob_id id;
+	struct ksm_value from;		/* as sampled */
+	struct ksm_value to;
+};
+
+struct ksm_tune_decision {
+	enum ksm_tune_action action;
+	bool advisor;			/* driving advisor_max_cpu */
+	/* The figures, KiB, as ksmtuned computes them. */
+	unsigned long long total, free, committed, thres, sleep_ms;
+	const char *free_source;	/* "MemAvailable", ... */
+	long long npages;
+	unsigned long long max_cpu;	/* advisor path */
+	/* Only the writes that change something. */
+	struct ksm_tune_write writes[5];
+	int count;
+	char reason[768];
+	struct ksm_tune_state next;	/* valid if the writes are applied */
+};
+
+/*
+ * The state at start: npages 0 (as ksmtuned), the knobs as they are (to
+ * restore at exit), the advisor CPU ceiling as the administrator set it.
+ */
+void ksm_tune_state_init(struct ksm_tune_state *st, const struct ksm_sample *s);
+
+/*
+ * One adjustment.  s is a sample of the knobs and /proc/meminfo, cm the
+ * committed memory.  Returns 0 and fills d, or:
+ *   -ENODATA  /proc/meminfo has no MemTotal (reason says so)
+ *   -ENOENT   the configuration needs the scan-time advisor (Linux 6.8)
+ *             and this kernel has none
+ */
+int ksm_tune_decide(const struct ksm_tune_config *c, const struct ksm_sample *s,
+		    const struct ksm_committed *cm,
+		    const struct ksm_tune_state *prev,
+		    struct ksm_tune_decision *d);
+
+/*
+ * The writes that put back what the tuner changed: every knob it changed
+ * that still holds the tuner's value goes back to its start value (run 2
+ * comes back as 0).  A knob someone else changed since is left alone and
+ * named in note.  pages_to_scan is left to the advisor when advisor_mode
+ * ends up other than none.  Call again after applying: switching
+ * advisor_mode back resets pages_to_scan, which the second call fixes.
+ */
+int ksm_tune_restore_plan(const struct ksm_tune_state *st,
+			  const struct ksm_sample *now,
+			  struct ksm_tune_write *w, int max, char *note,
+			  size_t size);
+
+#endif

@@ -1,0 +1,511 @@
+#!/bin/bash
+# Docs test: the man page and both shell completions cover everything in
+# ksmctl's own tables (ksmctl __list ...), every command answers --help,
+# the man page formats cleanly, and every shell script passes shellcheck.
+#
+#   tests/docs/run.sh [KSMCTL]
+#
+# Prints one line per failed check, naming what is missing where, and
+# ends with "docs: N passed, N failed[, N skipped]".  Exit 0 when nothing
+# failed.  DOCS_MAN, DOCS_BASH and DOCS_ZSH point the test at other
+# copies of man/ksmctl.8, completions/ksmctl.bash and completions/_ksmctl
+# (to check that it fails when something is missing); DOCS_KEEP=1 keeps
+# the scratch directory and names it.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+ksmctl=$(realpath "${1:-$top/build/ksmctl}")
+man=${DOCS_MAN:-$top/man/ksmctl.8}
+bashcomp=${DOCS_BASH:-$top/completions/ksmctl.bash}
+zshcomp=${DOCS_ZSH:-$top/completions/_ksmctl}
+man_name=${man#"$top"/}
+bash_name=${bashcomp#"$top"/}
+zsh_name=${zshcomp#"$top"/}
+
+work=$(mktemp -d)
+# DOCS_KEEP=1 keeps the scratch files (zsh transcripts ...) for a look
+[ -n "${DOCS_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT INT TERM
+
+passed=0
+failed=0
+skipped=0
+
+# While recording (a file name), completion checks only note the lines
+# they would complete, so zsh can complete them all in one session.
+recording=""
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+skip() { skipped=$((skipped + 1)); printf 'SKIP: %s\n' "$*"; }
+# check DESCRIPTION COMMAND...: one check, passed when COMMAND succeeds
+check() {
+	local what=$1
+	shift
+	[ -z "$recording" ] || return 0
+	if "$@"; then pass; else fail "$what"; fi
+}
+
+# has_word FILE WORD: WORD occurs in FILE, not as part of a longer name
+# ("-n" is not found in "--noheadings", "--output" not in "--output-all").
+has_word() {
+	local re
+	re=$(printf '%s' "$2" | sed 's/[][\.*^$+?(){}|/]/\\&/g')
+	grep -Eq -- "(^|[^-[:alnum:]_])$re([^-[:alnum:]_]|$)" "$1"
+}
+
+# excerpt FILE: the start of FILE on one line, for a failure message
+excerpt() {
+	head -c 300 "$1" | tr '\n' ' '
+}
+
+# not COMMAND...: COMMAND fails
+not() {
+	! "$@"
+}
+
+# in_list WORD LIST...: WORD is one of LIST
+in_list() {
+	local w=$1 x
+	shift
+	for x in "$@"; do [ "$x" = "$w" ] && return 0; done
+	return 1
+}
+
+# --- the binary's tables ----------------------------------------------
+if ! [ -x "$ksmctl" ]; then
+	fail "$ksmctl: not an executable (run 'make' first)"
+	echo "docs: $passed passed, $failed failed"
+	exit 1
+fi
+# list WHAT...: ksmctl __list WHAT... into $work/list, one word a line;
+# a failure (a crash would silently list nothing) is a failed check
+list() {
+	local rc
+	"$ksmctl" __list "$@" > "$work/list" 2> "$work/list.err"
+	rc=$?
+	check "ksmctl __list $*: exit $rc: $(excerpt "$work/list.err")" [ "$rc" = 0 ]
+}
+list commands
+mapfile -t commands < "$work/list"
+list global-options
+mapfile -t global_opts < "$work/list"
+list knobs
+mapfile -t knobs < "$work/list"
+list writable-knobs
+mapfile -t writable < "$work/list"
+check "ksmctl __list commands: lists no command" [ ${#commands[@]} -gt 0 ]
+check "ksmctl __list knobs: lists no knob" [ ${#knobs[@]} -gt 0 ]
+declare -A opts values columns
+for c in "${commands[@]}"; do
+	list options "$c"
+	opts[$c]=$(tr '\n' ' ' < "$work/list")
+	# a command with a column table names its columns in --help
+	columns[$c]=$("$ksmctl" --sysroot "$work" "$c" --help 2>/dev/null |
+		sed -n 's/^Columns: *\([^(]*\).*/\1/p')
+done
+for k in "${knobs[@]}"; do
+	list values "$k"
+	values[$k]=$(tr '\n' ' ' < "$work/list")
+done
+mapfile -t advisor_knobs < <(printf '%s\n' "${knobs[@]}" | grep '^advisor_')
+mapfile -t advisor_writable < <(printf '%s\n' "${writable[@]}" | grep '^advisor_')
+
+# --- help ---------------------------------------------------------------
+help_checks() {
+	local c=$1 rc1 rc2
+	"$ksmctl" --sysroot "$work" "$c" --help > "$work/h1" 2> "$work/e1"
+	rc1=$?
+	"$ksmctl" --sysroot "$work" help "$c" > "$work/h2" 2> "$work/e2"
+	rc2=$?
+	check "ksmctl $c --help: exit $rc1, not 0" [ "$rc1" = 0 ]
+	check "ksmctl $c --help: wrote to stderr: $(excerpt "$work/e1")" \
+		[ ! -s "$work/e1" ]
+	check "ksmctl $c --help: printed nothing" [ -s "$work/h1" ]
+	check "ksmctl help $c: exit $rc2, not 0" [ "$rc2" = 0 ]
+	check "ksmctl help $c: wrote to stderr: $(excerpt "$work/e2")" \
+		[ ! -s "$work/e2" ]
+	check "ksmctl help $c: differs from 'ksmctl $c --help'" \
+		cmp -s "$work/h1" "$work/h2"
+	for o in ${opts[$c]}; do
+		check "ksmctl $c --help: does not mention $o" has_word "$work/h1" "$o"
+	done
+}
+for c in "${commands[@]}"; do
+	help_checks "$c"
+done
+for o in --help --version; do
+	"$ksmctl" "$o" > "$work/out" 2> "$work/err"
+	rc=$?
+	check "ksmctl $o: exit $rc, not 0" [ "$rc" = 0 ]
+	check "ksmctl $o: wrote to stderr" [ ! -s "$work/err" ]
+done
+
+# --- man page -------------------------------------------------------------
+# Plain text of the roff source: no font changes, "\-" as "-".
+man_text() {
+	sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\f(..//g' -e 's/\\&//g' \
+		-e 's/\\(aq/'"'"'/g' -e 's/\\(dq/"/g' -e 's/\\(en/-/g' "$1"
+}
+# section FILE START-RE: lines from the one matching START-RE to the next
+# heading of the same or a higher level (.SS ends at .SS or .SH)
+section() {
+	awk -v start="$2" '
+		found && /^\.SH/ { exit }
+		found && sub_level && /^\.SS/ { exit }
+		$0 ~ start { found = 1; sub_level = ($0 ~ /^\.SS/) }
+		found { print }' "$1"
+}
+
+if ! [ -f "$man" ]; then
+	fail "$man_name: missing"
+else
+	man_text "$man" > "$work/man"
+	for s in NAME SYNOPSIS DESCRIPTION OPTIONS COMMANDS KNOBS "JSON OUTPUT" \
+		"DERIVED FIGURES" "EXIT STATUS" ENVIRONMENT FILES EXAMPLES "SEE ALSO"; do
+		check "$man_name: no section $s" grep -Eq "^\.SH \"?$s\"?\$" "$work/man"
+	done
+	section "$work/man" '^\.SH OPTIONS' > "$work/man-options"
+	for o in "${global_opts[@]}"; do
+		check "$man_name: global option $o is not under OPTIONS" \
+			has_word "$work/man-options" "$o"
+	done
+	for c in "${commands[@]}"; do
+		re="^\\.SS \"?ksmctl $c([ \"]|\$)"
+		section "$work/man" "$re" > "$work/man-cmd"
+		if ! grep -Eq "$re" "$work/man"; then
+			fail "$man_name: no subsection '.SS \"ksmctl $c ...\"' for command $c"
+		else
+			pass
+		fi
+		for o in ${opts[$c]}; do
+			check "$man_name: option $o of $c is not in its subsection" \
+				has_word "$work/man-cmd" "$o"
+		done
+		for col in ${columns[$c]}; do
+			check "$man_name: column $col of $c is not in its subsection" \
+				has_word "$work/man-cmd" "$col"
+		done
+	done
+	# no subsection for a command the binary does not have
+	while read -r c; do
+		in_list "$c" "${commands[@]}" ||
+			fail "$man_name: subsection for '$c', which is not a command"
+	done < <(sed -n 's/^\.SS "\{0,1\}ksmctl \([a-z-]*\).*/\1/p' "$work/man")
+	# knob entries under KNOBS: ".TP" then ".B name" or ".BR name ..."
+	section "$work/man" '^\.SH KNOBS' > "$work/man-knobs"
+	mkdir -p "$work/knob"
+	awk -v dir="$work/knob" '
+		/^\.(TP|SS|SH)/ { out = ""; tp = ($0 ~ /^\.TP/); next }
+		tp && /^\.BR? / { out = dir "/" $2; tp = 0 }
+		{ tp = 0 }
+		out != "" { print > out }' "$work/man-knobs"
+	for k in "${knobs[@]}"; do
+		if ! [ -s "$work/knob/$k" ]; then
+			fail "$man_name: no entry (.TP/.B $k) for knob $k under KNOBS"
+			continue
+		fi
+		pass
+		for v in ${values[$k]}; do
+			check "$man_name: value $v of knob $k is not in its entry" \
+				has_word "$work/knob/$k" "$v"
+		done
+	done
+	for f in "$work"/knob/*; do
+		[ -e "$f" ] || continue
+		in_list "${f##*/}" "${knobs[@]}" ||
+			fail "$man_name: entry for '${f##*/}', which is not a knob"
+	done
+	if command -v groff > /dev/null; then
+		groff -man -ww -z "$man" > "$work/groff" 2>&1
+		rc=$?
+		check "groff -man -ww -z $man_name: exit $rc: $(excerpt "$work/groff")" \
+			test "$rc" = 0 -a ! -s "$work/groff"
+	else
+		fail "groff: not installed (make deps installs groff-base)"
+	fi
+fi
+
+# --- completions: the words are in the files ----------------------------
+static_checks() {
+	local file=$1 name=$2 c o k v col
+	if ! [ -f "$file" ]; then
+		fail "$name: missing"
+		return
+	fi
+	for c in "${commands[@]}"; do
+		check "$name: command $c missing" has_word "$file" "$c"
+		for o in ${opts[$c]}; do
+			check "$name: option $o of $c missing" has_word "$file" "$o"
+		done
+		for col in ${columns[$c]}; do
+			check "$name: column $col of $c missing" has_word "$file" "$col"
+		done
+	done
+	for o in "${global_opts[@]}"; do
+		check "$name: global option $o missing" has_word "$file" "$o"
+	done
+	for k in "${knobs[@]}"; do
+		check "$name: knob $k missing" has_word "$file" "$k"
+		for v in ${values[$k]}; do
+			check "$name: value $v of knob $k missing" has_word "$file" "$v"
+		done
+	done
+}
+static_checks "$bashcomp" "$bash_name"
+static_checks "$zshcomp" "$zsh_name"
+
+# --- bash completion, for real ----------------------------------------------
+# bcomp LINE: what completing at the end of LINE offers, one per line.
+# COMP_WORDS is split as bash splits it: at spaces, and "a=b" into
+# "a" "=" "b" ('=' is in COMP_WORDBREAKS); nounset catches sloppy code.
+bcomp() {
+	bash --norc --noprofile -c '
+		set -u
+		source "$1" || exit 1
+		line=$2
+		read -ra words <<< "$line"
+		COMP_WORDS=()
+		for w in "${words[@]}"; do
+			if [[ $w == ?*=* ]]; then
+				COMP_WORDS+=("${w%%=*}" "=")
+				[[ -n ${w#*=} ]] && COMP_WORDS+=("${w#*=}")
+			else
+				COMP_WORDS+=("$w")
+			fi
+		done
+		[[ $line == *" " ]] && COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_LINE=$line
+		COMP_POINT=${#line}
+		_ksmctl ksmctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		printf "%s\n" "${COMPREPLY[@]}"
+	' bcomp "$bashcomp" "$1" 2>> "$work/bcomp.err"
+}
+
+# offers TOOL LINE WORD...: completing LINE offers every WORD
+# offers_exactly TOOL LINE WORD...: and nothing else
+# offers_not TOOL LINE WORD...: none of the WORDs
+completion_of() {
+	local tool=$1 line=$2
+	if [ -n "$recording" ]; then
+		printf '%s\n' "$line" >> "$recording"
+	elif [ "$tool" = bash ]; then
+		bcomp "$line" | sort -u
+	else
+		zcomp_result "$line"
+	fi
+}
+offers() {
+	local tool=$1 line=$2 got w missing=()
+	shift 2
+	got=$(completion_of "$tool" "$line")
+	for w in "$@"; do
+		grep -qxF -- "$w" <<< "$got" || missing+=("$w")
+	done
+	check "$tool completion: '$line<TAB>' does not offer ${missing[*]:-} (offers: ${got//$'\n'/ })" \
+		[ ${#missing[@]} = 0 ]
+}
+offers_exactly() {
+	local tool=$1 line=$2 got want
+	shift 2
+	got=$(completion_of "$tool" "$line")
+	want=$(printf '%s\n' "$@" | sort -u)
+	check "$tool completion: '$line<TAB>' offers '${got//$'\n'/ }', not '${want//$'\n'/ }'" \
+		[ "$got" = "$want" ]
+}
+offers_not() {
+	local tool=$1 line=$2 got w extra=()
+	shift 2
+	got=$(completion_of "$tool" "$line")
+	for w in "$@"; do
+		grep -qxF -- "$w" <<< "$got" && extra+=("$w")
+	done
+	check "$tool completion: '$line<TAB>' offers ${extra[*]:-}" [ ${#extra[@]} = 0 ]
+}
+
+# The behaviour both completions must have, for every table entry.
+completion_checks() {
+	local t=$1 c k col
+	local -a cmd_opts
+	offers_exactly "$t" "ksmctl " "${commands[@]}"
+	offers "$t" "ksmctl -" "${global_opts[@]}"
+	for c in "${commands[@]}"; do
+		read -ra cmd_opts <<< "${opts[$c]}"
+		offers_exactly "$t" "ksmctl $c -" "${cmd_opts[@]}"
+		offers "$t" "ksmctl --sysroot /tmp $c -" "${cmd_opts[@]}"
+	done
+	offers_exactly "$t" "ksmctl get " "${knobs[@]}"
+	offers_exactly "$t" "ksmctl set " "${writable[@]}"
+	offers_exactly "$t" "ksmctl set -n run 1 " "${writable[@]}"
+	for k in "${writable[@]}"; do
+		[ -n "${values[$k]// /}" ] || continue
+		# shellcheck disable=SC2086 # the values are plain words
+		offers_exactly "$t" "ksmctl set $k " ${values[$k]}
+	done
+	offers_exactly "$t" "ksmctl help " "${commands[@]}"
+	# what a user types, spelled out
+	offers_exactly "$t" "ksmctl se" set
+	offers_exactly "$t" "ksmctl set adv" "${advisor_writable[@]}"
+	offers_exactly "$t" "ksmctl set advisor_mode " none scan-time
+	offers_not "$t" "ksmctl set pages" pages_shared pages_sharing pages_unshared
+	offers_exactly "$t" "ksmctl set use_zero_pages 1 advisor_mode " none scan-time
+	offers_exactly "$t" "ksmctl help st" status start stop
+	for c in "${commands[@]}"; do
+		for col in ${columns[$c]}; do
+			offers "$t" "ksmctl $c -o " "$col"
+		done
+	done
+}
+
+if ! [ -f "$bashcomp" ]; then
+	:	# reported above
+elif ! bash -n "$bashcomp" 2> "$work/err"; then
+	fail "$bash_name: syntax error: $(excerpt "$work/err")"
+else
+	pass
+	# shellcheck disable=SC2016 # $1 is the inner shell's
+	check "$bash_name: does not register _ksmctl for ksmctl" \
+		bash --norc -c 'source "$1" && complete -p ksmctl | grep -q -- "-F _ksmctl ksmctl$"' \
+		bcomp "$bashcomp"
+	completion_checks bash
+	# "KNOB=VALUE" words, "--opt=ARG", and what only bash does this way
+	offers_exactly bash "ksmctl set run=" 0 1 2
+	offers_exactly bash "ksmctl set advisor_mode=sc" scan-time
+	offers_exactly bash "ksmctl set smart_scan=1 adv" "${advisor_writable[@]}"
+	mkdir -p "$work/root/etc" "$work/root/sys"
+	offers_exactly bash "ksmctl --sysroot $work/root/" "$work/root/etc" "$work/root/sys"
+	offers_exactly bash "ksmctl --sysroot=$work/root/e" "$work/root/etc"
+	offers_exactly bash "ksmctl --sysroot $work/root get adv" "${advisor_knobs[@]}"
+	offers_exactly bash "ksmctl get -o NAME,VA" NAME,VALUE
+	offers_exactly bash "ksmctl get --output=+SI" +SINCE
+	offers_exactly bash "ksmctl start --pages-to-scan "
+	check "bash completion: errors (under 'set -u'): $(excerpt "$work/bcomp.err")" \
+		[ ! -s "$work/bcomp.err" ]
+fi
+
+# --- zsh completion, for real ---------------------------------------------
+# A zsh on a pseudo-terminal (zpty) loads the completion with compinit and
+# "types" each line and a TAB; compadd is wrapped to print what it adds,
+# and TAB prints a mark when completion is over (no typeahead: zsh cuts
+# completion short when keys are waiting).
+cat > "$work/zsetup.zsh" <<'EOF'
+PS1='' RPS1=''
+fpath=("$ZCOMP_DIR" $fpath)
+autoload -Uz compinit && compinit -u -D
+unsetopt beep auto_list list_ambiguous
+compadd() {
+	if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
+		builtin compadd "$@"
+		return
+	fi
+	local -a __hits
+	builtin compadd -A __hits "$@"
+	local ret=$? __h
+	for __h in $__hits; do print -r -- "HIT:$IPREFIX$__h"; done
+	builtin compadd "$@"
+	return ret
+}
+tab-and-mark() {
+	zle complete-word
+	print -r -- $'\nEND''MARK'
+	BUFFER=''
+}
+zle -N tab-and-mark
+bindkey '^I' tab-and-mark
+print -r -- RE''ADY
+EOF
+cat > "$work/zdrive.zsh" <<'EOF'
+zmodload zsh/zpty || exit 2
+setopt extended_glob
+zpty z ZCOMP_DIR="$1" zsh -f -i
+zpty -w z "source ${(q)2}"
+zpty -r z out '*READY*' || exit 3
+shift 2
+for l in "$@"; do
+	print -r -- "LINE:$l"
+	zpty -w -n z "$l"$'\t'
+	while zpty -r z out $'*\n'; do
+		out=${${out//$'\r'/}//$'\e'\[[0-9;?]#[a-zA-Z]/}
+		[[ $out == ENDMARK* ]] && break
+		[[ $out == *HIT:* ]] && print -r -- "HIT:${${out#*HIT:}%%$'\n'}"
+		# an error message of the completion functions
+		[[ $out == *_ksmctl*:[0-9]*:* ]] && print -r -- "ERR:${out%%$'\n'}"
+	done
+done
+zpty -d z
+EOF
+
+# zcomp_result LINE: the matches for LINE from the batch run below
+zcomp_result() {
+	awk -v line="LINE:$1" '
+		$0 == line { on = 1; next }
+		/^LINE:/ { on = 0 }
+		on && sub(/^HIT:/, "") { print }' "$work/zcomp.out" | sort -u
+}
+
+if ! [ -f "$zshcomp" ]; then
+	:	# reported above
+elif ! command -v zsh > /dev/null; then
+	skip "zsh is not installed: $zsh_name was checked as text only"
+elif ! zsh -n "$zshcomp" 2> "$work/err"; then
+	fail "$zsh_name: syntax error: $(excerpt "$work/err")"
+else
+	pass
+	check "$zsh_name: first line is not '#compdef ksmctl'" \
+		[ "$(head -n 1 "$zshcomp")" = "#compdef ksmctl" ]
+	recording=$work/zlines
+	: > "$recording"
+	completion_checks zsh
+	recording=""
+	mkdir -p "$work/zfpath" "$work/root/etc" "$work/root/sys"
+	cp "$zshcomp" "$work/zfpath/_ksmctl"
+	extra=("ksmctl set run=" "ksmctl set advisor_mode=sc"
+		"ksmctl --sysroot $work/root/" "ksmctl get -o NAME,VA"
+		"ksmctl get --output=+SI")
+	mapfile -t zlines < <(sort -u "$work/zlines")
+	(cd "$work" && timeout 120 zsh -f "$work/zdrive.zsh" "$work/zfpath" \
+		"$work/zsetup.zsh" "${zlines[@]}" "${extra[@]}" \
+		> "$work/zcomp.out" 2> "$work/zcomp.err")
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		fail "zsh completion: the zpty driver failed (exit $rc): $(excerpt "$work/zcomp.err")"
+	else
+		completion_checks zsh
+		offers_exactly zsh "ksmctl set run=" run=0 run=1 run=2
+		offers_exactly zsh "ksmctl set advisor_mode=sc" advisor_mode=scan-time
+		offers_exactly zsh "ksmctl --sysroot $work/root/" etc sys
+		offers_exactly zsh "ksmctl get -o NAME,VA" NAME,VALUE
+		offers_exactly zsh "ksmctl get --output=+SI" --output=+SINCE
+		check "zsh completion: errors: $(grep -m 3 '^ERR:' "$work/zcomp.out" | tr '\n' ' ')" \
+			not grep -q '^ERR:' "$work/zcomp.out"
+	fi
+fi
+
+# --- shellcheck -----------------------------------------------------------
+scripts=()
+while IFS= read -r -d '' f; do
+	scripts+=("$f")
+done < <(cd "$top" && find tests tools -name '*.sh' -type f -print0 2> /dev/null)
+[ -f "$top/.ci/run" ] && scripts+=(.ci/run)
+if command -v shellcheck > /dev/null; then
+	for f in "${scripts[@]}"; do
+		(cd "$top" && shellcheck -x -P SCRIPTDIR "$f") > "$work/sc" 2>&1
+		check "shellcheck $f: $(grep -m 3 -E '^In |SC[0-9]+' "$work/sc" | tr '\n' ' ')" \
+			[ ! -s "$work/sc" ]
+	done
+	if [ -f "$bashcomp" ]; then
+		shellcheck -s bash "$bashcomp" > "$work/sc" 2>&1
+		check "shellcheck -s bash $bash_name: $(grep -m 3 -E 'SC[0-9]+' "$work/sc" | tr '\n' ' ')" \
+			[ ! -s "$work/sc" ]
+	fi
+else
+	fail "shellcheck: not installed (make deps installs it)"
+fi
+
+[ -z "${DOCS_KEEP:-}" ] || echo "scratch files kept in $work"
+if [ "$skipped" -gt 0 ]; then
+	echo "docs: $passed passed, $failed failed, $skipped skipped"
+else
+	echo "docs: $passed passed, $failed failed"
+fi
+[ "$failed" = 0 ]

@@ -1,0 +1,991 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The tuner: ksmtuned.conf parsing, the decision as a pure function
+ * (table-driven: memory rising and falling, thresholds, clamps, advisor
+ * kernels, no qemu at all, a process vanishing mid-scan), the restore
+ * plan, and the committed-memory scan on throw-away sysroots.
+ */
+#include <errno.h>
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lib/committed.h"
+#include "lib/tuner.h"
+#include "testutil.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define GIB (1024ULL * 1024)	/* in KiB */
+
+/* ---- configuration ---------------------------------------------------- */
+
+/* Debian's /etc/ksmtuned.conf as shipped: everything commented out. */
+static const char debian_conf[] =
+	"# Configuration file for ksmtuned.\n"
+	"\n"
+	"# How long ksmtuned should sleep between tuning adjustments\n"
+	"# KSM_MONITOR_INTERVAL=60\n"
+	"\n"
+	"# Millisecond sleep between ksm scans for 16Gb server.\n"
+	"# Smaller servers sleep more, bigger sleep less.\n"
+	"# KSM_SLEEP_MSEC=10\n"
+	"\n"
+	"# KSM_NPAGES_BOOST=300\n"
+	"# KSM_NPAGES_DECAY=-50\n"
+	"# KSM_NPAGES_MIN=64\n"
+	"# KSM_NPAGES_MAX=1250\n"
+	"\n"
+	"# KSM_THRES_COEF=20\n"
+	"# KSM_THRES_CONST=2048\n"
+	"\n"
+	"# uncomment the following if you want ksmtuned debug info\n"
+	"\n"
+	"# LOGFILE=/var/log/ksmtuned\n"
+	"# DEBUG=1\n";
+
+static void test_defaults(void **state)
+{
+	struct ksm_tune_config c, d;
+	struct ksm_tune_error err;
+	char buf[64];
+
+	(void)state;
+	ksm_tune_config_defaults(&c);
+	d = c;
+	assert_int_equal(ksm_tune_config_parse(debian_conf, &c, &err), 0);
+	assert_memory_equal(&c, &d, sizeof(c));
+	/* ksmtuned's defaults (reference doc), and ours */
+	assert_int_equal(c.interval_ms, 60000);
+	assert_int_equal(c.sleep_msec, 10);
+	assert_int_equal(c.npages_boost, 300);
+	assert_int_equal(c.npages_decay, -50);
+	assert_int_equal(c.npages_min, 64);
+	assert_int_equal(c.npages_max, 1250);
+	assert_int_equal(c.thres_coef, 20);
+	assert_int_equal(c.thres_const, 2048);
+	assert_int_equal(c.free_metric, TUNE_FREE_AVAILABLE);
+	assert_int_equal(c.committed, TUNE_COMMITTED_PSS);
+	assert_string_equal(c.process_regex, "^qemu(-(kvm|system-.+)|:.{1,11})$");
+	assert_false(c.include_ksm_users);
+	assert_int_equal(c.use_advisor, TUNE_ADVISOR_AUTO);
+	assert_int_equal(c.governor, TUNE_GOV_NONE);
+	assert_true(c.restore_on_exit);
+	assert_false(c.debug);
+	/* every key's default reads back as the documented default */
+	for (int k = 0; k < TK_COUNT; k++)
+		assert_string_equal(ksm_tune_key_value(&c, k, buf, sizeof(buf)),
+				    ksm_tune_key_default(k));
+}
+
+struct conf_case {
+	const char *text;
+	int line;		/* 0: accepted */
+	const char *msg;	/* accepted: "KEY=value" read back */
+};
+
+static const struct conf_case conf_cases[] = {
+	/* accepted, read as sh would */
+	{ "KSM_NPAGES_MAX=2000\n", 0, "KSM_NPAGES_MAX=2000" },
+	{ "KSM_NPAGES_MAX=\"2000\"\n", 0, "KSM_NPAGES_MAX=2000" },
+	{ "KSM_NPAGES_MAX='2000'   # more\n", 0, "KSM_NPAGES_MAX=2000" },
+	{ "  export KSM_NPAGES_MAX=2000\n", 0, "KSM_NPAGES_MAX=2000" },
+	{ "KSM_NPAGES_MAX=1\nKSM_NPAGES_MIN=0\nKSM_NPAGES_MAX=9\n", 0,
+	  "KSM_NPAGES_MAX=9" },		/* the last assignment wins */
+	{ "KSM_NPAGES_DECAY=-10\n", 0, "KSM_NPAGES_DECAY=-10" },
+	{ "KSM_NPAGES_DECAY=+10\n", 0, "KSM_NPAGES_DECAY=10" },
+	{ "KSM_NPAGES_BOOST=0\n", 0, "KSM_NPAGES_BOOST=0" },
+	{ "KSM_MONITOR_INTERVAL=0.1\n", 0, "KSM_MONITOR_INTERVAL=0.100" },
+	{ "KSM_MONITOR_INTERVAL=2m\n", 0, "KSM_MONITOR_INTERVAL=120" },
+	{ "KSM_MONITOR_INTERVAL=1.5s\n", 0, "KSM_MONITOR_INTERVAL=1.500" },
+	{ "KSM_MONITOR_INTERVAL=1d\n", 0, "KSM_MONITOR_INTERVAL=86400" },
+	{ "KSM_THRES_COEF=100\n", 0, "KSM_THRES_COEF=100" },
+	{ "KSM_THRES_CONST=0\n", 0, "KSM_THRES_CONST=0" },
+	{ "LOGFILE=/var/log/ksmtuned\r\n", 0, "LOGFILE=/var/log/ksmtuned" },
+	{ "LOGFILE=\n", 0, "LOGFILE=" },
+	{ "DEBUG=1\n", 0, "DEBUG=1" },
+	{ "DEBUG=yes\n", 0, "DEBUG=1" },
+	{ "DEBUG=anything\n", 0, "DEBUG=1" },	/* [ -n "$DEBUG" ] */
+	{ "DEBUG=0\n", 0, "DEBUG=" },
+	{ "DEBUG=\n", 0, "DEBUG=" },
+	{ "PIDFILE=/var/run/ksmtune.pid\n", 0, "PIDFILE=/var/run/ksmtune.pid" },
+	{ "KSM_FREE_METRIC=ksmtuned\n", 0, "KSM_FREE_METRIC=ksmtuned" },
+	{ "KSM_COMMITTED=rss\n", 0, "KSM_COMMITTED=rss" },
+	{ "KSM_PROCESS_REGEX='^(qemu|kvm)'\n", 0, "KSM_PROCESS_REGEX=^(qemu|kvm)" },
+	{ "KSM_INCLUDE_KSM_USERS=yes\n", 0, "KSM_INCLUDE_KSM_USERS=yes" },
+	{ "KSM_INCLUDE_KSM_USERS=off\n", 0, "KSM_INCLUDE_KSM_USERS=no" },
+	{ "KSM_USE_ADVISOR=yes\n", 0, "KSM_USE_ADVISOR=yes" },
+	{ "KSM_GOVERNOR=low\n", 0, "KSM_GOVERNOR=low" },
+	{ "KSM_GOVERNOR=\n", 0, "KSM_GOVERNOR=" },
+	{ "KSM_RESTORE_ON_EXIT=no\n", 0, "KSM_RESTORE_ON_EXIT=no" },
+	/* refused, with the line */
+	{ "\n# x\nKSM_FOO=1\n", 3, "unknown setting 'KSM_FOO'" },
+	{ "START=yes\n", 1, "unknown setting 'START'" },
+	{ "KSM_NPAGES_MAX=lots\n", 1, "KSM_NPAGES_MAX: invalid value 'lots'" },
+	{ "KSM_NPAGES_MAX=0x10\n", 1, "KSM_NPAGES_MAX: invalid value '0x10'" },
+	{ "KSM_NPAGES_MAX=010\n", 1, "octal" },
+	{ "KSM_NPAGES_MAX=-1\n", 1, "from 0 to 4294967295" },
+	{ "KSM_NPAGES_MAX=4294967296\n", 1, "from 0 to 4294967295" },
+	{ "KSM_NPAGES_MAX=99999999999999999999999\n", 1, "KSM_NPAGES_MAX" },
+	{ "KSM_NPAGES_MAX=\n", 1, "invalid value ''" },
+	{ "KSM_NPAGES_MAX=1 2\n", 1, "not a KEY=VALUE line" },
+	{ "KSM_NPAGES_MAX=\"12\n", 1, "not a KEY=VALUE line" },
+	{ "KSM_NPAGES_MIN=500\nKSM_NPAGES_MAX=100\n", 2, "KSM_NPAGES_MIN (500) is above" },
+	{ "KSM_NPAGES_MAX=100\nKSM_NPAGES_MIN=500\n", 2, "KSM_NPAGES_MIN (500) is above" },
+	{ "KSM_NPAGES_MAX=10\n", 1, "KSM_NPAGES_MIN (64) is above" },
+	{ "KSM_THRES_COEF=101\n", 1, "from 0 to 100" },
+	{ "KSM_SLEEP_MSEC=-5\n", 1, "KSM_SLEEP_MSEC: invalid value '-5'" },
+	{ "KSM_MONITOR_INTERVAL=0\n", 1, "more than 0" },
+	{ "KSM_MONITOR_INTERVAL=1w\n", 1, "KSM_MONITOR_INTERVAL" },
+	{ "KSM_MONITOR_INTERVAL=2d\n", 1, "at most 86400" },
+	{ "KSM_MONITOR_INTERVAL=\n", 1, "KSM_MONITOR_INTERVAL" },
+	{ "LOGFILE=log/ksmtuned\n", 1, "absolute path" },
+	{ "KSM_FREE_METRIC=MemAvailable\n", 1, "expected available or ksmtuned" },
+	{ "KSM_COMMITTED=uss\n", 1, "expected pss or rss" },
+	{ "KSM_PROCESS_REGEX='qemu('\n", 1, "not a POSIX extended regular expression" },
+	{ "KSM_PROCESS_REGEX=\n", 1, "match every process" },
+	{ "KSM_INCLUDE_KSM_USERS=maybe\n", 1, "expected yes or no" },
+	{ "KSM_USE_ADVISOR=always\n", 1, "expected auto, yes or no" },
+	{ "KSM_GOVERNOR=turbo\n", 1, "expected full, medium, low, quiet" },
+	{ "KSM_GOVERNOR=low\nKSM_USE_ADVISOR=no\n", 2, "KSM_USE_ADVISOR=no rules out" },
+	{ "KSM_NPAGES_MAX=\x1b[2J\n", 1, "\\x1b[2J" },	/* escaped */
+	{ "KSM_NPAGES_MAX=100\nnot an assignment\n", 2, "not a KEY=VALUE line" },
+};
+
+static void test_config_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(conf_cases); i++) {
+		const struct conf_case *tc = &conf_cases[i];
+		struct ksm_tune_config c, before;
+		struct ksm_tune_error err;
+		int rc;
+
+		ksm_tune_config_defaults(&c);
+		before = c;
+		rc = ksm_tune_config_parse(tc->text, &c, &err);
+		if (tc->line == 0) {
+			char key[64], buf[64];
+			const char *eq = strchr(tc->msg, '=');
+			int k;
+
+			if (rc)
+				fail_msg("case %zu: refused: line %d: %s", i,
+					 err.line, err.msg);
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - tc->msg),
+				 tc->msg);
+			for (k = 0; k < TK_COUNT; k++)
+				if (!strcmp(ksm_tune_key_name(k), key))
+					break;
+			assert_true(k < TK_COUNT);
+			assert_string_equal(ksm_tune_key_value(&c, k, buf, sizeof(buf)),
+					    eq + 1);
+			assert_true(c.line[k] > 0);
+			continue;
+		}
+		if (rc != -EINVAL)
+			fail_msg("case %zu (%s): accepted", i, tc->text);
+		if (err.line != tc->line || !strstr(err.msg, tc->msg))
+			fail_msg("case %zu: got line %d: %s; want line %d: %s",
+				 i, err.line, err.msg, tc->line, tc->msg);
+		/* a refused file changes nothing */
+		assert_memory_equal(&c, &before, sizeof(c));
+	}
+}
+
+static void test_governor_budgets(void **state)
+{
+	(void)state;
+	/* UKSM's presets, in % of one CPU */
+	assert_int_equal(ksm_tune_governor_budget(TUNE_GOV_FULL), 95);
+	assert_int_equal(ksm_tune_governor_budget(TUNE_GOV_MEDIUM), 50);
+	assert_int_equal(ksm_tune_governor_budget(TUNE_GOV_LOW), 20);
+	assert_int_equal(ksm_tune_governor_budget(TUNE_GOV_QUIET), 1);
+}
+
+/* ---- the decision ----------------------------------------------------- */
+
+enum kernel { K61, K618_NONE, K618_SCAN };
+
+struct decide_case {
+	const char *name;
+	const char *conf;		/* over the defaults */
+	enum kernel kernel;
+	/* /proc/meminfo, KiB; avail ~0: no MemAvailable line */
+	unsigned long long total, free, avail, buffers, cached;
+	unsigned long long committed;	/* KiB */
+	/* knobs as sampled */
+	unsigned long long run, pages, sleep, max_cpu;
+	long long npages;		/* previous state */
+	/* expected */
+	int rc;
+	enum ksm_tune_action action;
+	long long want_npages;
+	const char *writes;		/* "run=1 pages_to_scan=64" in order */
+	const char *reason;		/* a substring */
+};
+
+#define NOAVAIL (~0ULL)
+
+static const struct decide_case decide_cases[] = {
+	/* 16 GiB host, threshold 20% = 3.2 GiB, sleep 10 ms */
+	{ "no qemu at all, memory plentiful: stop", NULL, K618_NONE,
+	  16 * GIB, 8 * GIB, 12 * GIB, 0, 0, 0, 1, 100, 20, 70, 0,
+	  0, TUNE_STOP, 0, "run=0", "KSM not needed: committed 0B" },
+	{ "already stopped: nothing to write", NULL, K618_NONE,
+	  16 * GIB, 8 * GIB, 12 * GIB, 0, 0, 0, 0, 100, 20, 70, 0,
+	  0, TUNE_STOP, 0, "", "KSM not needed" },
+	{ "unmerged (run 2) counts as stopped", NULL, K618_NONE,
+	  16 * GIB, 8 * GIB, 12 * GIB, 0, 0, 0, 2, 100, 20, 70, 0,
+	  0, TUNE_STOP, 0, "", "KSM not needed" },
+	{ "stop keeps npages", NULL, K618_NONE,
+	  16 * GIB, 8 * GIB, 12 * GIB, 0, 0, 0, 1, 600, 10, 70, 600,
+	  0, TUNE_STOP, 600, "run=0", "KSM not needed" },
+	{ "committed high, free high: first decay clamps to the minimum", NULL,
+	  K618_NONE, 16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB,
+	  0, 100, 20, 70, 0,
+	  0, TUNE_DECAY, 64, "pages_to_scan=64 sleep_millisecs=10 run=1",
+	  "clamped to KSM_NPAGES_MIN" },
+	{ "free low: boost", NULL, K618_NONE,
+	  16 * GIB, 1 * GIB, 2 * GIB, 0, 0, 14 * GIB, 1, 64, 10, 70, 64,
+	  0, TUNE_BOOST, 364, "pages_to_scan=364", "boost +300 -> 364 pages" },
+	{ "memory rising: boost again", NULL, K618_NONE,
+	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 364, 10, 70, 364,
+	  0, TUNE_BOOST, 664, "pages_to_scan=664", "boost" },
+	{ "boost clamps to the maximum", NULL, K618_NONE,
+	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 1200, 10, 70, 1200,
+	  0, TUNE_BOOST, 1250, "pages_to_scan=1250", "clamped to KSM_NPAGES_MAX" },
+	{ "memory falling: decay", NULL, K618_NONE,
+	  16 * GIB, 6 * GIB, 6 * GIB, 0, 0, 14 * GIB, 1, 664, 10, 70, 664,
+	  0, TUNE_DECAY, 614, "pages_to_scan=614", "decay -50 -> 614 pages" },
+	{ "free exactly at the threshold decays (ksmtuned's -lt)", NULL, K618_NONE,
+	  10 * 1024 * 1024, 0, 2097152, 0, 0, 9 * GIB, 1, 500, 10, 70, 500,
+	  0, TUNE_DECAY, 450, "pages_to_scan=450", ">= threshold" },
+	{ "free at the threshold and little committed: needed", NULL, K618_NONE,
+	  10 * 1024 * 1024, 0, 2097152, 0, 0, 0, 0, 100, 10, 70, 0,
+	  0, TUNE_DECAY, 64, "pages_to_scan=64 sleep_millisecs=16 run=1",
+	  "< (but free is low) total 10G; free 2G (MemAvailable) >= threshold 2G: decay" },
+	{ "committed + threshold == total: needed (ksmtuned's -lt)", NULL, K618_NONE,
+	  10 * 1024 * 1024, 0, 8 * GIB, 0, 0, 8 * GIB, 0, 100, 16, 70, 0,
+	  0, TUNE_DECAY, 64, "pages_to_scan=64 run=1", "committed 8G + threshold 2G >= total 10G" },
+	{ "one KiB less committed: not needed", NULL, K618_NONE,
+	  10 * 1024 * 1024, 0, 8 * GIB, 0, 0, 8 * GIB - 1, 1, 100, 16, 70, 0,
+	  0, TUNE_STOP, 0, "run=0", "KSM not needed" },
+	{ "THRES_CONST dominates on a small host", "KSM_THRES_CONST=1048576\n",
+	  K618_NONE, 2 * GIB, 0, 1536 * 1024, 0, 0, 0, 0, 100, 20, 70, 0,
+	  0, TUNE_STOP, 0, "", "threshold 1G < total 2G" },
+	{ "small host sleeps more", NULL, K618_NONE,
+	  2 * GIB, 0, 100 * 1024, 0, 0, 2 * GIB, 0, 100, 20, 70, 0,
+	  0, TUNE_BOOST, 300, "pages_to_scan=300 sleep_millisecs=80 run=1", "boost" },
+	{ "large host: sleep floors at 10 ms", NULL, K618_NONE,
+	  256 * GIB, 0, 1 * GIB, 0, 0, 255 * GIB, 1, 300, 20, 70, 0,
+	  0, TUNE_BOOST, 300, "sleep_millisecs=10", "boost" },
+	{ "KSM_SLEEP_MSEC scales", "KSM_SLEEP_MSEC=40\n", K618_NONE,
+	  8 * GIB, 0, 100 * 1024, 0, 0, 8 * GIB, 1, 300, 80, 70, 0,
+	  0, TUNE_BOOST, 300, "", "boost" },
+	{ "ksmtuned's free: MemFree+Buffers+Cached", "KSM_FREE_METRIC=ksmtuned\n",
+	  K618_NONE, 16 * GIB, 1 * GIB, 12 * GIB, 1 * GIB, 1 * GIB, 14 * GIB,
+	  1, 100, 10, 70, 100,
+	  0, TUNE_BOOST, 400, "pages_to_scan=400", "free 3G (MemFree+Buffers+Cached) < threshold" },
+	{ "MemAvailable is what counts by default", NULL,
+	  K618_NONE, 16 * GIB, 1 * GIB, 12 * GIB, 1 * GIB, 1 * GIB, 14 * GIB,
+	  1, 100, 10, 70, 100,
+	  0, TUNE_DECAY, 64, "pages_to_scan=64", "free 12G (MemAvailable) >= threshold" },
+	{ "no MemAvailable (< 3.14): ksmtuned's sum", NULL, K61,
+	  16 * GIB, 1 * GIB, NOAVAIL, 0, 0, 14 * GIB, 1, 100, 10, 0, 100,
+	  0, TUNE_BOOST, 400, "pages_to_scan=400", "no MemAvailable before Linux 3.14" },
+	{ "6.1: no advisor, auto drives pages_to_scan", NULL, K61,
+	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 0, 0,
+	  0, TUNE_BOOST, 300, "pages_to_scan=300 sleep_millisecs=10 run=1", "boost" },
+	{ "advisor on, auto: advisor_max_cpu instead of pages_to_scan", NULL,
+	  K618_SCAN, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 14 * GIB, 0, 5000, 20, 70, 0,
+	  0, TUNE_BOOST, 300, "advisor_max_cpu=17 sleep_millisecs=10 run=1",
+	  "advisor_max_cpu 17% of 70%" },
+	{ "advisor at the maximum vigour reaches the ceiling", NULL,
+	  K618_SCAN, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 14 * GIB, 0, 5000, 10, 70, 1200,
+	  0, TUNE_BOOST, 1250, "run=1", "advisor_max_cpu 70% of 70%" },
+	{ "KSM_USE_ADVISOR=yes switches it on", "KSM_USE_ADVISOR=yes\n",
+	  K618_NONE, 16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 70, 0,
+	  0, TUNE_DECAY, 64, "advisor_mode=scan-time advisor_max_cpu=4 sleep_millisecs=10 run=1",
+	  "4% of 70%" },
+	{ "KSM_USE_ADVISOR=no switches it off to drive pages_to_scan",
+	  "KSM_USE_ADVISOR=no\n", K618_SCAN, 16 * GIB, 8 * GIB, 8 * GIB, 0, 0,
+	  14 * GIB, 1, 5000, 10, 70, 0,
+	  0, TUNE_DECAY, 64, "advisor_mode=none pages_to_scan=64", "decay" },
+	{ "KSM_USE_ADVISOR=yes on 6.1: refused", "KSM_USE_ADVISOR=yes\n", K61,
+	  16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 0, 0,
+	  -ENOENT, TUNE_STOP, 0, "", "KSM_USE_ADVISOR=yes needs the scan-time advisor" },
+	{ "KSM_GOVERNOR=low caps the advisor at 20%", "KSM_GOVERNOR=low\n",
+	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 70, 1200,
+	  0, TUNE_BOOST, 1250, "advisor_mode=scan-time advisor_max_cpu=20",
+	  "20% of 20% (KSM_GOVERNOR=low)" },
+	{ "KSM_GOVERNOR=quiet: 1%", "KSM_GOVERNOR=quiet\n",
+	  K618_SCAN, 16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 70, 0,
+	  0, TUNE_DECAY, 64, "advisor_max_cpu=1", "1% of 1%" },
+	{ "KSM_GOVERNOR on 6.1: refused", "KSM_GOVERNOR=full\n", K61,
+	  16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 0, 0,
+	  -ENOENT, TUNE_STOP, 0, "", "KSM_GOVERNOR needs the scan-time advisor" },
+	{ "everything already as wanted: nothing to write", NULL, K618_NONE,
+	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 1250, 10, 70, 1250,
+	  0, TUNE_BOOST, 1250, "", "boost" },
+	{ "no MemTotal: cannot decide", NULL, K618_NONE,
+	  0, 8 * GIB, 12 * GIB, 0, 0, 0, 1, 100, 20, 70, 0,
+	  -ENODATA, TUNE_STOP, 0, "", "no MemTotal" },
+	{ "negative boost and positive decay are taken as given",
+	  "KSM_NPAGES_BOOST=-100\nKSM_NPAGES_DECAY=100\n", K618_NONE,
+	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 500, 10, 70, 500,
+	  0, TUNE_BOOST, 400, "pages_to_scan=400", "boost -100 -> 400" },
+};
+
+static void make_sample(const struct decide_case *tc, struct ksm_sample *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->page_size = 4096;
+	for (int id = 0; id < KSM_KNOB_COUNT; id++)
+		s->v[id].err = -ENOENT;
+	for (int id = 0; id <= KSM_STABLE_NODE_CHAINS_PRUNE_MILLISECS; id++)
+		s->v[id].err = 0;
+	s->v[KSM_MAX_KERNEL_PAGES].err = -ENOENT;
+	s->v[KSM_RUN].u = tc->run;
+	s->v[KSM_PAGES_TO_SCAN].u = tc->pages;
+	s->v[KSM_SLEEP_MILLISECS].u = tc->sleep;
+	s->v[KSM_MAX_PAGE_SHARING].u = 256;
+	if (tc->kernel != K61) {
+		for (int id = KSM_SMART_SCAN; id <= KSM_ADVISOR_TARGET_SCAN_TIME; id++)
+			s->v[id].err = 0;
+		s->v[KSM_ADVISOR_MODE].u = tc->kernel == K618_SCAN;
+		s->v[KSM_ADVISOR_MAX_CPU].u = tc->max_cpu;
+	}
+	s->has_meminfo = true;
+	s->mem.bytes[MEM_TOTAL] = tc->total * 1024;
+	s->mem.present[MEM_TOTAL] = tc->total != 0;
+	s->mem.bytes[MEM_FREE] = tc->free * 1024;
+	s->mem.present[MEM_FREE] = true;
+	if (tc->avail != NOAVAIL) {
+		s->mem.bytes[MEM_AVAILABLE] = tc->avail * 1024;
+		s->mem.present[MEM_AVAILABLE] = true;
+	}
+	s->mem.bytes[MEM_BUFFERS] = tc->buffers * 1024;
+	s->mem.present[MEM_BUFFERS] = true;
+	s->mem.bytes[MEM_CACHED] = tc->cached * 1024;
+	s->mem.present[MEM_CACHED] = true;
+}
+
+static void format_writes(const struct ksm_tune_decision *d, char *buf,
+			  size_t size)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < d->count; i++) {
+		const struct ksm_knob *k = &ksm_knobs[d->writes[i].id];
+		char v[64];
+
+		ksm_knob_format(k, &d->writes[i].to, v, sizeof(v));
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s=%s",
+			 i ? " " : "", k->name, v);
+	}
+}
+
+static void test_decide_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(decide_cases); i++) {
+		const struct decide_case *tc = &decide_cases[i];
+		struct ksm_committed cm = { .bytes = tc->committed * 1024 };
+		struct ksm_tune_config c;
+		struct ksm_tune_error err;
+		struct ksm_tune_state prev;
+		struct ksm_tune_decision d;
+		struct ksm_sample s;
+		char writes[256];
+		int rc;
+
+		ksm_tune_config_defaults(&c);
+		if (tc->conf && ksm_tune_config_parse(tc->conf, &c, &err))
+			fail_msg("%s: config: %s", tc->name, err.msg);
+		make_sample(tc, &s);
+		ksm_tune_state_init(&prev, &s);
+		prev.npages = tc->npages;
+		rc = ksm_tune_decide(&c, &s, &cm, &prev, &d);
+		format_writes(&d, writes, sizeof(writes));
+		if (rc != tc->rc || !strstr(d.reason, tc->reason))
+			fail_msg("%s: rc %d (want %d), reason: %s (want ...%s...)",
+				 tc->name, rc, tc->rc, d.reason, tc->reason);
+		if (rc) {
+			assert_int_equal(d.count, 0);
+			continue;
+		}
+		if (d.action != tc->action || d.next.npages != tc->want_npages)
+			fail_msg("%s: action %d npages %lld, want %d %lld", tc->name,
+				 d.action, d.next.npages, tc->action,
+				 tc->want_npages);
+		if (tc->writes[0] ? !strstr(writes, tc->writes) : d.count != 0)
+			fail_msg("%s: writes '%s', want '%s'", tc->name, writes,
+				 tc->writes);
+		/* never pages_to_scan while the advisor is (to be) on */
+		for (int w = 0; w < d.count; w++)
+			if (d.writes[w].id == KSM_PAGES_TO_SCAN)
+				assert_int_equal(d.next.desired[KSM_ADVISOR_MODE].u, 0);
+		/* only real changes are writes */
+		for (int w = 0; w < d.count; w++)
+			assert_false(ksm_value_equal(&ksm_knobs[d.writes[w].id],
+						     &d.writes[w].from,
+						     &d.writes[w].to));
+		assert_int_equal(d.next.cycles, prev.cycles + 1);
+	}
+}
+
+/* Memory rising, then falling, then the guests leaving: one run. */
+static void test_decide_sequence(void **state)
+{
+	static const struct {
+		unsigned long long avail, committed;
+		long long npages;
+		unsigned long long run;
+	} steps[] = {
+		{ 12 * GIB, 0, 0, 0 },		/* idle: stays off */
+		{ 6 * GIB, 13 * GIB, 64, 1 },	/* guests start: on, min */
+		{ 2 * GIB, 14 * GIB, 364, 1 },	/* pressure: boost */
+		{ 1 * GIB, 15 * GIB, 664, 1 },
+		{ 1 * GIB, 15 * GIB, 964, 1 },
+		{ 1 * GIB, 15 * GIB, 1250, 1 },	/* clamped */
+		{ 4 * GIB, 14 * GIB, 1200, 1 },	/* merged enough: decay */
+		{ 12 * GIB, 1 * GIB, 1200, 0 },	/* guests gone: off */
+		{ 2 * GIB, 14 * GIB, 1250, 1 },	/* back: resumes from npages */
+	};
+	struct decide_case tc = { .kernel = K618_NONE, .total = 16 * GIB,
+				  .sleep = 20, .pages = 100 };
+	struct ksm_tune_config c;
+	struct ksm_tune_state st;
+	struct ksm_sample s;
+
+	(void)state;
+	ksm_tune_config_defaults(&c);
+	make_sample(&tc, &s);
+	ksm_tune_state_init(&st, &s);
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+		struct ksm_committed cm = { .bytes = steps[i].committed * 1024 };
+		struct ksm_tune_decision d;
+
+		tc.avail = steps[i].avail;
+		make_sample(&tc, &s);
+		assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+		/* apply the writes to the "kernel" */
+		for (int w = 0; w < d.count; w++)
+			switch (d.writes[w].id) {
+			case KSM_RUN: tc.run = d.writes[w].to.u; break;
+			case KSM_PAGES_TO_SCAN: tc.pages = d.writes[w].to.u; break;
+			case KSM_SLEEP_MILLISECS: tc.sleep = d.writes[w].to.u; break;
+			default: fail_msg("step %zu: unexpected write", i);
+			}
+		st = d.next;
+		if (st.npages != steps[i].npages || tc.run != steps[i].run)
+			fail_msg("step %zu: npages %lld run %llu, want %lld %llu: %s",
+				 i, st.npages, tc.run, steps[i].npages,
+				 steps[i].run, d.reason);
+		if (tc.run)
+			assert_int_equal(tc.pages, st.npages);
+	}
+	assert_int_equal(st.cycles, ARRAY_SIZE(steps));
+}
+
+/* A process vanishing mid-scan: counted as such, the rest still decides. */
+static void test_decide_vanished(void **state)
+{
+	struct decide_case tc = { .kernel = K618_NONE, .total = 16 * GIB,
+				  .avail = 8 * GIB, .run = 0, .pages = 100,
+				  .sleep = 20 };
+	struct ksm_committed cm = { .bytes = 14 * GIB * 1024, .procs = 2,
+				    .by_name = 2, .vanished = 1, .denied = 1 };
+	struct ksm_tune_config c;
+	struct ksm_tune_state st;
+	struct ksm_tune_decision d;
+	struct ksm_sample s;
+
+	(void)state;
+	ksm_tune_config_defaults(&c);
+	make_sample(&tc, &s);
+	ksm_tune_state_init(&st, &s);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	assert_int_equal(d.action, TUNE_DECAY);
+	assert_non_null(strstr(d.reason, "2 processes counted, 1 exited while read, 1 not readable"));
+}
+
+/* A knob changed behind the tuner's back is named before it is set. */
+static void test_decide_outside_change(void **state)
+{
+	struct decide_case tc = { .kernel = K618_NONE, .total = 16 * GIB,
+				  .avail = 1 * GIB, .run = 1, .pages = 100,
+				  .sleep = 10 };
+	struct ksm_committed cm = { .bytes = 15 * GIB * 1024 };
+	struct ksm_tune_config c;
+	struct ksm_tune_state st;
+	struct ksm_tune_decision d;
+	struct ksm_sample s;
+
+	(void)state;
+	ksm_tune_config_defaults(&c);
+	make_sample(&tc, &s);
+	ksm_tune_state_init(&st, &s);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	assert_int_equal(d.count, 1);
+	assert_null(strstr(d.reason, "outside the tuner"));
+	st = d.next;			/* pages_to_scan 300, applied */
+	tc.pages = 777;			/* ksmctl set pages_to_scan 777 */
+	make_sample(&tc, &s);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	assert_non_null(strstr(d.reason, "pages_to_scan was set to 777 outside the tuner"));
+	assert_int_equal(d.writes[0].to.u, 600);
+}
+
+/* ---- the restore plan ------------------------------------------------- */
+
+static void apply(struct decide_case *tc, const struct ksm_tune_write *w, int n)
+{
+	for (int i = 0; i < n; i++)
+		switch (w[i].id) {
+		case KSM_RUN: tc->run = w[i].to.u; break;
+		case KSM_PAGES_TO_SCAN: tc->pages = w[i].to.u; break;
+		case KSM_SLEEP_MILLISECS: tc->sleep = w[i].to.u; break;
+		case KSM_ADVISOR_MAX_CPU: tc->max_cpu = w[i].to.u; break;
+		case KSM_ADVISOR_MODE:
+			tc->kernel = w[i].to.u ? K618_SCAN : K618_NONE;
+			/* the kernel resets pages_to_scan on a switch */
+			tc->pages = 100;
+			break;
+		default: fail_msg("unexpected write");
+		}
+}
+
+static void test_restore(void **state)
+{
+	struct decide_case tc = { .kernel = K618_NONE, .total = 16 * GIB,
+				  .avail = 1 * GIB, .run = 0, .pages = 500,
+				  .sleep = 20, .max_cpu = 40 };
+	struct ksm_committed cm = { .bytes = 15 * GIB * 1024 };
+	struct ksm_tune_write w[8];
+	struct ksm_tune_config c;
+	struct ksm_tune_error err;
+	struct ksm_tune_state st;
+	struct ksm_tune_decision d;
+	struct ksm_sample s;
+	char note[256];
+	int n;
+
+	(void)state;
+	ksm_tune_config_defaults(&c);
+	assert_int_equal(ksm_tune_config_parse("KSM_USE_ADVISOR=yes\n", &c, &err), 0);
+	make_sample(&tc, &s);
+	ksm_tune_state_init(&st, &s);
+	/* nothing changed yet: nothing to restore */
+	assert_int_equal(ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note)), 0);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	apply(&tc, d.writes, d.count);
+	st = d.next;
+	assert_int_equal(tc.kernel, K618_SCAN);
+	assert_int_equal(tc.max_cpu, 10);	/* 300 of 1250 of 40%, up */
+	/* the advisor happens to run at the start value of pages_to_scan */
+	tc.pages = 500;
+	make_sample(&tc, &s);
+	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
+	assert_int_equal(n, 4);
+	assert_int_equal(w[0].id, KSM_RUN);
+	assert_int_equal(w[0].to.u, 0);
+	assert_int_equal(w[1].id, KSM_ADVISOR_MODE);
+	assert_int_equal(w[1].to.u, 0);
+	assert_int_equal(w[2].id, KSM_ADVISOR_MAX_CPU);
+	assert_int_equal(w[2].to.u, 40);
+	assert_int_equal(w[3].id, KSM_SLEEP_MILLISECS);
+	assert_int_equal(w[3].to.u, 20);
+	assert_string_equal(note, "");
+	apply(&tc, w, n);			/* resets pages_to_scan to 100 */
+	make_sample(&tc, &s);
+	/* the second pass puts pages_to_scan back */
+	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
+	assert_int_equal(n, 1);
+	assert_int_equal(w[0].id, KSM_PAGES_TO_SCAN);
+	assert_int_equal(w[0].to.u, 500);
+	apply(&tc, w, n);
+	make_sample(&tc, &s);
+	assert_int_equal(ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note)), 0);
+
+	/* the usual case: one pass, pages_to_scan after the mode */
+	tc = (struct decide_case){ .kernel = K618_SCAN, .total = 16 * GIB,
+				   .avail = 1 * GIB, .run = 1, .pages = 4321,
+				   .sleep = 10, .max_cpu = 10 };
+	make_sample(&tc, &s);
+	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
+	assert_int_equal(n, 5);
+	assert_int_equal(w[1].id, KSM_ADVISOR_MODE);
+	assert_int_equal(w[4].id, KSM_PAGES_TO_SCAN);
+	assert_int_equal(w[4].to.u, 500);
+	apply(&tc, w, n);
+	assert_int_equal(tc.pages, 500);
+	make_sample(&tc, &s);
+	assert_int_equal(ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note)), 0);
+}
+
+static void test_restore_leaves_others_changes(void **state)
+{
+	struct decide_case tc = { .kernel = K61, .total = 16 * GIB,
+				  .avail = 1 * GIB, .run = 2, .pages = 100,
+				  .sleep = 20 };
+	struct ksm_committed cm = { .bytes = 15 * GIB * 1024 };
+	struct ksm_tune_write w[8];
+	struct ksm_tune_config c;
+	struct ksm_tune_state st;
+	struct ksm_tune_decision d;
+	struct ksm_sample s;
+	char note[256];
+	int n;
+
+	(void)state;
+	ksm_tune_config_defaults(&c);
+	make_sample(&tc, &s);
+	ksm_tune_state_init(&st, &s);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	apply(&tc, d.writes, d.count);
+	st = d.next;
+	tc.sleep = 200;			/* ksmctl set sleep_millisecs 200 */
+	make_sample(&tc, &s);
+	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
+	/* run 2 comes back as 0; sleep_millisecs stays the user's */
+	assert_int_equal(n, 2);
+	assert_int_equal(w[0].id, KSM_RUN);
+	assert_int_equal(w[0].to.u, 0);
+	assert_int_equal(w[1].id, KSM_PAGES_TO_SCAN);
+	assert_int_equal(w[1].to.u, 100);
+	assert_string_equal(note, "sleep_millisecs left at 200: changed outside the tuner");
+}
+
+/* A start state with the advisor on: pages_to_scan is never restored. */
+static void test_restore_advisor_kept(void **state)
+{
+	struct decide_case tc = { .kernel = K618_SCAN, .total = 16 * GIB,
+				  .avail = 1 * GIB, .run = 1, .pages = 3000,
+				  .sleep = 20, .max_cpu = 70 };
+	struct ksm_committed cm = { .bytes = 15 * GIB * 1024 };
+	struct ksm_tune_write w[8];
+	struct ksm_tune_config c;
+	struct ksm_tune_state st;
+	struct ksm_tune_decision d;
+	struct ksm_sample s;
+	char note[256];
+	int n;
+
+	(void)state;
+	ksm_tune_config_defaults(&c);
+	make_sample(&tc, &s);
+	ksm_tune_state_init(&st, &s);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	for (int i = 0; i < d.count; i++)
+		assert_int_not_equal(d.writes[i].id, KSM_PAGES_TO_SCAN);
+	apply(&tc, d.writes, d.count);
+	st = d.next;
+	tc.pages = 999;
+	make_sample(&tc, &s);
+	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
+	assert_int_equal(n, 2);
+	assert_int_equal(w[0].id, KSM_ADVISOR_MAX_CPU);
+	assert_int_equal(w[0].to.u, 70);
+	assert_int_equal(w[1].id, KSM_SLEEP_MILLISECS);
+}
+
+/* ---- committed memory ------------------------------------------------- */
+
+static void test_parse_sizes(void **state)
+{
+	unsigned long long b = 0;
+
+	(void)state;
+	assert_int_equal(ksm_smaps_rollup_pss(
+		"55d0c000-7ffd1000 ---p 00000000 00:00 0  [rollup]\n"
+		"Rss:             2048 kB\nPss:              1000 kB\n"
+		"Pss_Anon:          10 kB\n", &b), 0);
+	assert_int_equal(b, 1000 * 1024);
+	assert_int_equal(ksm_smaps_rollup_pss("Pss_Anon: 10 kB\n", &b), -ENODATA);
+	assert_int_equal(ksm_smaps_rollup_pss("", &b), -ENODATA);
+	assert_int_equal(ksm_smaps_rollup_pss("Pss: x kB\n", &b), -EINVAL);
+	assert_int_equal(ksm_smaps_rollup_pss("Pss: 12\n", &b), -EINVAL);
+	assert_int_equal(ksm_smaps_rollup_pss("Pss: 99999999999999999999 kB\n", &b),
+			 -ERANGE);
+	assert_int_equal(ksm_status_rss("Name:\tqemu\nVmRSS:\t  123 kB\n", &b), 0);
+	assert_int_equal(b, 123 * 1024);
+	assert_int_equal(ksm_status_rss("Name:\tkthreadd\n", &b), -ENODATA);
+}
+
+static void add_proc(const char *root, const char *pid, const char *comm,
+		     const char *pss_kb, const char *rss_kb, const char *ksm_stat)
+{
+	char rel[64], text[128];
+
+	snprintf(rel, sizeof(rel), "proc/%s/comm", pid);
+	snprintf(text, sizeof(text), "%s\n", comm);
+	tu_write(root, rel, text);
+	if (pss_kb) {
+		snprintf(rel, sizeof(rel), "proc/%s/smaps_rollup", pid);
+		snprintf(text, sizeof(text),
+			 "00400000-7fff0000 ---p 00000000 00:00 0 [rollup]\nRss: 1 kB\nPss: %s kB\n",
+			 pss_kb);
+		tu_write(root, rel, pss_kb[0] ? text : "");
+	}
+	snprintf(rel, sizeof(rel), "proc/%s/status", pid);
+	snprintf(text, sizeof(text), "Name:\t%s\nVmRSS:\t%s kB\n", comm,
+		 rss_kb ? rss_kb : "0");
+	tu_write(root, rel, rss_kb ? text : "Name:\tkthread\n");
+	if (ksm_stat) {
+		snprintf(rel, sizeof(rel), "proc/%s/ksm_stat", pid);
+		tu_write(root, rel, ksm_stat);
+	}
+}
+
+static char *committed_root(void)
+{
+	char *root = tu_mkroot();
+
+	tu_write(root, "proc/meminfo", "MemTotal: 1000 kB\n");
+	add_proc(root, "100", "qemu-system-x86", "1000", "3000",
+		 "ksm_rmap_items 10\n");
+	add_proc(root, "101", "qemu-kvm", "2000", "5000", NULL);
+	add_proc(root, "102", "qemu:guest1", "4000", "9000", NULL);
+	/* 4.13: no smaps_rollup, RSS instead */
+	add_proc(root, "103", "qemu-system-aar", NULL, "700", NULL);
+	/* not qemu by name; one a KSM user */
+	add_proc(root, "200", "bash", "50", "80", "ksm_rmap_items 0\n");
+	add_proc(root, "201", "java", "8000", "16000",
+		 "ksm_rmap_items 42\nksm_zero_pages 0\nksm_merging_pages 7\n");
+	add_proc(root, "202", "qemu-system", "1", "1", NULL);	/* no match */
+	add_proc(root, "203", "myqemu-kvm", "1", "1", NULL);	/* anchored */
+	/* a kernel thread: empty smaps_rollup, no VmRSS */
+	add_proc(root, "2", "qemu-kvm", "", NULL, NULL);
+	/* listed, then gone before we could read it */
+	tu_symlink(root, "proc/300", "/nonexistent/ksmctl-test/300");
+	tu_mkdirs(root, "proc/self");
+	tu_mkdirs(root, "proc/sys");
+	return root;
+}
+
+struct scan_case {
+	const char *regex;
+	bool rss, ksm_users;
+	unsigned long long kib;
+	size_t procs, by_name, ksm, fallback;
+};
+
+static const struct scan_case scan_cases[] = {
+	{ KSM_TUNE_DEFAULT_REGEX, false, false, 1000 + 2000 + 4000 + 700, 4, 4, 0, 1 },
+	{ KSM_TUNE_DEFAULT_REGEX, true, false, 3000 + 5000 + 9000 + 700, 4, 4, 0, 0 },
+	{ KSM_TUNE_DEFAULT_REGEX, false, true, 7700 + 8000, 5, 4, 1, 1 },
+	{ "^java$", false, false, 8000, 1, 1, 0, 0 },
+	{ "^nothing-like-this$", false, false, 0, 0, 0, 0, 0 },
+	{ "^nothing-like-this$", false, true, 8000 + 1000, 2, 0, 2, 0 },
+};
+
+static void test_committed_scan(void **state)
+{
+	char *root = committed_root();
+	struct ksm_root *r;
+
+	(void)state;
+	assert_int_equal(ksm_root_open(&r, root), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(scan_cases); i++) {
+		const struct scan_case *tc = &scan_cases[i];
+		struct ksm_committed_opts o = { .rss = tc->rss,
+						.include_ksm_users = tc->ksm_users };
+		struct ksm_committed cm;
+		regex_t re;
+
+		assert_int_equal(regcomp(&re, tc->regex, REG_EXTENDED | REG_NOSUB), 0);
+		o.re = &re;
+		assert_int_equal(ksm_committed_scan(r, &o, NULL, &cm), 0);
+		regfree(&re);
+		if (cm.bytes != tc->kib * 1024 || cm.procs != tc->procs ||
+		    cm.by_name != tc->by_name || cm.ksm_users != tc->ksm ||
+		    cm.rss_fallback != tc->fallback)
+			fail_msg("case %zu: %llu KiB, %zu procs (%zu by name, %zu KSM), %zu fallback",
+				 i, cm.bytes / 1024, cm.procs, cm.by_name,
+				 cm.ksm_users, cm.rss_fallback);
+		assert_int_equal(cm.seen, 10);
+		assert_int_equal(cm.vanished, 1);
+		assert_int_equal(cm.denied, 0);
+	}
+	ksm_root_close(r);
+	tu_rmtree(root);
+	free(root);
+}
+
+static const char *denied_root;
+
+static int scan_as_nobody(void *data)
+{
+	struct ksm_committed_opts o = { 0 };
+	struct ksm_committed cm;
+	struct ksm_root *r;
+	regex_t re;
+
+	(void)data;
+	if (ksm_root_open(&r, denied_root))
+		return 200;
+	regcomp(&re, KSM_TUNE_DEFAULT_REGEX, REG_EXTENDED | REG_NOSUB);
+	o.re = &re;
+	if (ksm_committed_scan(r, &o, NULL, &cm))
+		return 201;
+	regfree(&re);
+	ksm_root_close(r);
+	return (int)(cm.denied * 10 + cm.procs);
+}
+
+static void test_committed_denied(void **state)
+{
+	char *root = tu_mkroot(), path[PATH_MAX];
+
+	(void)state;
+	add_proc(root, "100", "qemu-kvm", "1000", "3000", NULL);
+	add_proc(root, "101", "qemu-kvm", "1000", "3000", NULL);
+	tu_path(path, sizeof(path), root, "proc/101/smaps_rollup");
+	chmod(path, 0);
+	denied_root = root;
+	/* one counted, one denied (another user's qemu without privileges) */
+	assert_int_equal(tu_as_nobody(scan_as_nobody, NULL), 11);
+	tu_rmtree(root);
+	free(root);
+}
+
+static void test_stat_parse(void **state)
+{
+	unsigned long flags = 0;
+	char comm[64];
+
+	(void)state;
+	assert_int_equal(ksm_stat_comm_flags(
+		"1234 (qemu-system-x86) S 1 1234 1234 0 -1 4194560 100 0 0 0\n",
+		comm, sizeof(comm), &flags), 0);
+	assert_string_equal(comm, "qemu-system-x86");
+	assert_int_equal(flags, 4194560);
+	assert_int_equal(ksm_stat_comm_flags(
+		"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0\n", comm, sizeof(comm),
+		&flags), 0);
+	assert_true(flags & 0x00200000);	/* PF_KTHREAD */
+	/* a name may hold spaces and parentheses: the last ')' ends it */
+	assert_int_equal(ksm_stat_comm_flags("5 (a) b (c)) R 1 5 5 0 -1 64 0\n",
+					     comm, sizeof(comm), &flags), 0);
+	assert_string_equal(comm, "a) b (c)");
+	assert_int_equal(flags, 64);
+	assert_int_equal(ksm_stat_comm_flags("5 (x) R 1 5\n", comm, sizeof(comm),
+					     &flags), -EINVAL);
+	assert_int_equal(ksm_stat_comm_flags("garbage", comm, sizeof(comm),
+					     &flags), -EINVAL);
+}
+
+/* stat as the kernel writes it, with PF_KTHREAD or not */
+static void set_stat(const char *root, const char *pid, const char *comm,
+		     bool kthread)
+{
+	char rel[64], text[160];
+
+	snprintf(rel, sizeof(rel), "proc/%s/stat", pid);
+	snprintf(text, sizeof(text), "%s (%s) S 1 1 1 0 -1 %lu 0 0 0 0\n", pid,
+		 comm, kthread ? 0x208040UL : 0x400100UL);
+	tu_write(root, rel, text);
+}
+
+static void scan(struct ksm_root *r, struct ksm_committed_cache *cache,
+		 struct ksm_committed *cm)
+{
+	struct ksm_committed_opts o = { 0 };
+	regex_t re;
+
+	assert_int_equal(regcomp(&re, KSM_TUNE_DEFAULT_REGEX,
+				 REG_EXTENDED | REG_NOSUB), 0);
+	o.re = &re;
+	assert_int_equal(ksm_committed_scan(r, &o, cache, cm), 0);
+	regfree(&re);
+}
+
+static void test_committed_cache(void **state)
+{
+	struct ksm_committed_cache cache = { NULL, 0 };
+	char *root = tu_mkroot(), from[PATH_MAX], to[PATH_MAX];
+	struct ksm_committed cm;
+	struct ksm_root *r;
+
+	(void)state;
+	add_proc(root, "100", "qemu-kvm", "1000", "1000", NULL);
+	set_stat(root, "100", "qemu-kvm", false);
+	add_proc(root, "2", "kthreadd", "", NULL, NULL);
+	set_stat(root, "2", "kthreadd", true);
+	add_proc(root, "50", "libvirtd", "300", "300", NULL);
+	set_stat(root, "50", "libvirtd", false);
+	assert_int_equal(ksm_root_open(&r, root), 0);
+
+	scan(r, &cache, &cm);
+	assert_int_equal(cm.procs, 1);
+	assert_int_equal(cm.kthreads, 1);
+	assert_int_equal(cache.n, 3);
+	assert_int_equal(cache.v[0].pid, 2);	/* sorted */
+	assert_true(cache.v[0].kthread);
+
+	/* A known kernel thread is not read again... */
+	add_proc(root, "2", "qemu-kvm", "5000", "5000", NULL);
+	set_stat(root, "2", "qemu-kvm", false);
+	/* ...a known process is (it may exec qemu), by its comm. */
+	add_proc(root, "50", "qemu-system-x86", "300", "300", NULL);
+	set_stat(root, "50", "libvirtd", true);	/* would say kthread */
+	scan(r, &cache, &cm);
+	assert_int_equal(cm.kthreads, 1);
+	assert_int_equal(cm.procs, 2);
+	assert_int_equal(cm.bytes, (1000 + 300) * 1024);
+	/* without a cache (--once): comm everywhere, one read each */
+	scan(r, NULL, &cm);
+	assert_int_equal(cm.procs, 3);
+	assert_int_equal(cm.kthreads, 0);
+
+	/* A new process with the kernel thread's pid has a new inode. */
+	add_proc(root, "200", "qemu-kvm", "7000", "7000", NULL);
+	set_stat(root, "200", "qemu-kvm", false);
+	tu_path(from, sizeof(from), root, "proc/200");
+	tu_path(to, sizeof(to), root, "proc/2");
+	tu_rmtree(to);
+	assert_int_equal(rename(from, to), 0);
+	scan(r, &cache, &cm);
+	assert_int_equal(cm.kthreads, 0);
+	assert_int_equal(cm.procs, 3);
+	assert_int_equal(cm.bytes, (1000 + 300 + 7000) * 1024);
+	/* gone processes leave the cache */
+	tu_rmtree(to);
+	scan(r, &cache, &cm);
+	assert_int_equal(cache.n, 2);
+	ksm_committed_cache_free(&cache);
+	assert_null(cache.v);
+	ksm_root_close(r);
+	tu_rmtree(root);
+	free(root);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_config_table),
+		cmocka_unit_test(test_governor_budgets),
+		cmocka_unit_test(test_decide_table),
+		cmocka_unit_test(test_decide_sequence),
+		cmocka_unit_test(test_decide_vanished),
+		cmocka_unit_test(test_decide_outside_change),
+		cmocka_unit_test(test_restore),
+		cmocka_unit_test(test_restore_leaves_others_changes),
+		cmocka_unit_test(test_restore_advisor_kept),
+		cmocka_unit_test(test_parse_sizes),
+		cmocka_unit_test(test_committed_scan),
+		cmocka_unit_test(test_committed_denied),
+		cmocka_unit_test(test_stat_parse),
+		cmocka_unit_test(test_committed_cache),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
