@@ -15,7 +15,8 @@ CC ?= gcc
 PKGS := smartcols json-c libcap ncursesw
 # Debian packages for building and testing (installed by `make deps`).
 DEB_PACKAGES := gcc make pkg-config libsmartcols-dev libjson-c-dev libcap-dev \
-	libcmocka-dev jq groff-base shellcheck zsh libncurses-dev tmux
+	libcmocka-dev jq groff-base shellcheck zsh libncurses-dev tmux \
+	clang-14 libclang-rt-14-dev
 # ... and for the kernel-patch qemu harness (kernel sources, qemu, busybox).
 DEB_KERNEL_PACKAGES := $(shell sed 's/\#.*//' kernel-patch/harness/debian-packages)
 

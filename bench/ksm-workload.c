@@ -26,6 +26,16 @@
  * the achievable figure (they change faster than a scan can hold them)
  * and reported apart, as the savings they would give if they held still.
  *
+ * With --stats FILE, each SIGUSR2 makes the workload measure what KSM
+ * saves it right now and write one line to FILE (written, then renamed):
+ *   seq=N time=SECONDS saved=N shared=N dup=N zero=N unique=N volatile=N
+ * from the guests' page tables (/proc/PID/pagemap, root only): a frame
+ * that K of the guests' pages map saves K - 1 pages, the zero page
+ * (use_zero_pages) saves every one -- the kernel's pages_sharing +
+ * ksm_zero_pages for this workload alone, exact per class, whatever else
+ * KSM merges on the machine.  "time" is CLOCK_REALTIME; on failure the
+ * line is "seq=N error=WHY".
+ *
  * On SIGTERM (or at the end of --hold) every guest re-reads every page
  * against what it wrote -- merging, COW breaks and unmerging must never
  * change a byte -- and the run fails loudly if one differs.  SIGUSR1
@@ -35,7 +45,7 @@
  * usage: ksm-workload [-g N] [-s MIB] [-m MIX] [--dup-factor R]
  *                     [-r RATE] [--merge madvise|prctl] [--seed S]
  *                     [--max-page-sharing S] [--hold SECONDS]
- *                     [--ready-file PATH] [--plan]
+ *                     [--ready-file PATH] [--stats FILE] [--plan]
  *
  * stdout: one JSON document (the plan and the ideal with --plan; the
  * summary, with every guest's verification, after a run).
@@ -116,6 +126,7 @@ struct plan {
 	bool mps_from_kernel;
 	unsigned int hold;
 	const char *ready_file;
+	const char *stats_file;
 	bool plan_only;
 };
 
@@ -190,10 +201,12 @@ static void usage(FILE *out)
 		"      --max-page-sharing S  for the ideal (default: the kernel's, else 256)\n"
 		"      --hold SECONDS        stop after SECONDS (default 0: on SIGTERM)\n"
 		"      --ready-file PATH     written when every guest is ready\n"
+		"      --stats FILE          on SIGUSR2, write what KSM saves now (root)\n"
 		"      --plan                print the plan and the ideal, start nothing\n"
 		"  -h, --help                display this help\n"
 		"\n"
 		"SIGTERM/SIGINT: verify and exit.  SIGUSR1: pause/resume volatile rewrites.\n"
+		"SIGUSR2: measure the savings into the --stats file.\n"
 		"Exit: 0 verified, 1 failure, 2 usage, 3 merge mode unsupported, 4 corrupt.\n");
 }
 
@@ -296,6 +309,7 @@ static void parse_args(int argc, char **argv, struct plan *p)
 		{ "max-page-sharing", required_argument, NULL, 'P' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "ready-file", required_argument, NULL, 'R' },
+		{ "stats", required_argument, NULL, 'T' },
 		{ "plan", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -351,6 +365,9 @@ static void parse_args(int argc, char **argv, struct plan *p)
 			break;
 		case 'R':
 			p->ready_file = optarg;
+			break;
+		case 'T':
+			p->stats_file = optarg;
 			break;
 		case 'n':
 			p->plan_only = true;
@@ -938,6 +955,199 @@ static void write_ready_file(const char *path, const struct plan *p,
 	}
 }
 
+/*
+ * Savings measured from the guests' page tables (see the top comment).
+ * A hash set of the frames seen in one class (open addressing): every
+ * further mapping of a frame already seen saves a page.
+ */
+struct stats {
+	int *pagemap;			/* per guest, -1 if not open */
+	uint64_t zero_pfn;		/* 0: unknown */
+	uint64_t *entries;		/* pagemap entries of one area */
+	uint64_t *set;			/* frames, 0 = free slot */
+	size_t cap;			/* power of two */
+	uint64_t seq;
+	/* the last measurement */
+	bool ok;
+	const char *error;
+	uint64_t saved[NCLS];
+	struct timespec when;
+};
+
+#define PM_PRESENT (1ULL << 63)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+
+static int pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = pread(fd, (char *)buf + got, len - got, off + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* The frame of the shared zero page: what a read fault maps. */
+static uint64_t find_zero_pfn(size_t ps)
+{
+	volatile unsigned char *p;
+	uint64_t e = 0;
+	int fd;
+
+	p = mmap(NULL, ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	(void)p[0];
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread_full(fd, &e, sizeof(e), (off_t)((uintptr_t)p / ps * sizeof(e))))
+			e = 0;
+		close(fd);
+	}
+	munmap((void *)p, ps);
+	return e & PM_PRESENT ? e & PM_PFN_MASK : 0;
+}
+
+static void stats_open(struct stats *st, const struct plan *p, const struct guest_proc *gp)
+{
+	size_t most = 0, want;
+	unsigned int g;
+	char path[64];
+	int c;
+
+	memset(st, 0, sizeof(*st));
+	st->pagemap = calloc(p->guests, sizeof(*st->pagemap));
+	for (c = 0; c < NCLS; c++)
+		if (p->n[c] > most)
+			most = p->n[c];
+	want = 2 * most * p->guests + 2;
+	for (st->cap = 1024; st->cap < want; st->cap <<= 1)
+		;
+	st->entries = malloc((most ? most : 1) * sizeof(*st->entries));
+	st->set = malloc(st->cap * sizeof(*st->set));
+	if (!st->pagemap || !st->entries || !st->set)
+		die_errno("malloc", ENOMEM);
+	for (g = 0; g < p->guests; g++) {
+		snprintf(path, sizeof(path), "/proc/%ld/pagemap", (long)gp[g].pid);
+		st->pagemap[g] = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	st->zero_pfn = find_zero_pfn(p->page_size);
+}
+
+static void stats_close(struct stats *st, const struct plan *p)
+{
+	unsigned int g;
+
+	for (g = 0; st->pagemap && g < p->guests; g++)
+		if (st->pagemap[g] >= 0)
+			close(st->pagemap[g]);
+	free(st->pagemap);
+	free(st->entries);
+	free(st->set);
+	st->pagemap = NULL;
+}
+
+/* Add one frame to the set; true if it was there already. */
+static bool set_add(struct stats *st, uint64_t pfn)
+{
+	size_t h = (size_t)mix64(pfn) & (st->cap - 1);
+
+	while (st->set[h]) {
+		if (st->set[h] == pfn)
+			return true;
+		h = (h + 1) & (st->cap - 1);
+	}
+	st->set[h] = pfn;
+	return false;
+}
+
+static void stats_take(struct stats *st, const struct plan *p, const struct guest_proc *gp)
+{
+	size_t ps = p->page_size, j;
+	unsigned int g;
+	int c;
+
+	st->ok = false;
+	memset(st->saved, 0, sizeof(st->saved));
+	clock_gettime(CLOCK_REALTIME, &st->when);
+	for (c = 0; c < NCLS; c++) {
+		if (!p->n[c])
+			continue;
+		memset(st->set, 0, st->cap * sizeof(*st->set));
+		for (g = 0; g < p->guests; g++) {
+			off_t off = (off_t)(gp[g].ready.start[c] / ps * sizeof(uint64_t));
+
+			if (st->pagemap[g] < 0 ||
+			    pread_full(st->pagemap[g], st->entries,
+				       p->n[c] * sizeof(uint64_t), off)) {
+				st->error = "cannot read /proc/PID/pagemap";
+				return;
+			}
+			for (j = 0; j < p->n[c]; j++) {
+				uint64_t e = st->entries[j], pfn = e & PM_PFN_MASK;
+
+				if (!(e & PM_PRESENT))
+					continue;
+				if (!pfn) {
+					st->error = "no frame numbers in pagemap (needs CAP_SYS_ADMIN)";
+					return;
+				}
+				if (pfn == st->zero_pfn || set_add(st, pfn))
+					st->saved[c]++;
+			}
+		}
+	}
+	st->ok = true;
+}
+
+static uint64_t stats_total(const struct stats *st)
+{
+	uint64_t t = 0;
+	int c;
+
+	for (c = 0; c < NCLS; c++)
+		t += st->saved[c];
+	return t;
+}
+
+/* One line, renamed into place: readers never see half of it. */
+static void stats_write(struct stats *st, const char *path)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int c, n;
+
+	st->seq++;
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		die_usage("--stats path too long", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		die_errno(tmp, errno);
+	fprintf(f, "seq=%" PRIu64, st->seq);
+	if (st->ok) {
+		fprintf(f, " time=%lld.%06ld saved=%" PRIu64, (long long)st->when.tv_sec,
+			st->when.tv_nsec / 1000, stats_total(st));
+		for (c = 0; c < NCLS; c++)
+			fprintf(f, " %s=%" PRIu64, cls_name[c], st->saved[c]);
+	} else {
+		fprintf(f, " error=%s", st->error ? st->error : "unknown");
+	}
+	fputc('\n', f);
+	if (fflush(f) || ferror(f) || fclose(f) || rename(tmp, path)) {
+		int err = errno;
+
+		unlink(tmp);
+		die_errno(path, err);
+	}
+}
+
 static void signal_guests(const struct plan *p, struct guest_proc *gp, int sig)
 {
 	unsigned int g;
@@ -1005,8 +1215,12 @@ static bool wait_ready(const struct plan *p, struct guest_proc *gp)
 	return true;
 }
 
-/* Block until a stop request; forward SIGUSR1.  The signal, -1: a guest died. */
-static int wait_stop(const struct plan *p, struct guest_proc *gp, const sigset_t *set)
+/*
+ * Block until a stop request; forward SIGUSR1, measure on SIGUSR2.
+ * Returns the signal, -1 if a guest died.
+ */
+static int wait_stop(const struct plan *p, struct guest_proc *gp, const sigset_t *set,
+		     struct stats *st)
 {
 	int sig;
 
@@ -1019,6 +1233,12 @@ static int wait_stop(const struct plan *p, struct guest_proc *gp, const sigset_t
 		switch (sig) {
 		case SIGUSR1:
 			signal_guests(p, gp, SIGUSR1);
+			break;
+		case SIGUSR2:
+			if (p->stats_file) {
+				stats_take(st, p, gp);
+				stats_write(st, p->stats_file);
+			}
 			break;
 		case SIGCHLD:
 			if (reap_early(p, gp))
@@ -1099,8 +1319,25 @@ static json_object *guest_json(const struct guest_proc *gp, unsigned int g,
 	return o;
 }
 
+static json_object *stats_json(const struct stats *st)
+{
+	json_object *o, *by;
+	int c;
+
+	if (!st->ok)
+		return json_object_new_string(st->error ? st->error : "not measured");
+	o = json_object_new_object();
+	by = json_object_new_object();
+	json_object_object_add(o, "pages", jnum(stats_total(st)));
+	for (c = 0; c < NCLS; c++)
+		json_object_object_add(by, cls_name[c], jnum(st->saved[c]));
+	json_object_object_add(o, "by_class", by);
+	return o;
+}
+
 static int summary(const struct plan *p, const struct ideal *id,
-		   struct guest_proc *gp, double seconds, const char *stopped_by)
+		   struct guest_proc *gp, const struct stats *st, double seconds,
+		   const char *stopped_by)
 {
 	json_object *root = plan_json(p, id), *run = json_object_new_object();
 	json_object *guests = json_object_new_array();
@@ -1117,6 +1354,7 @@ static int summary(const struct plan *p, const struct ideal *id,
 	json_object_object_add(run, "stopped_by", json_object_new_string(stopped_by));
 	json_object_object_add(run, "volatile_rewrites", jnum(rewrites));
 	json_object_object_add(run, "bad_pages", jnum(bad));
+	json_object_object_add(run, "saved_at_stop", stats_json(st));
 	json_object_object_add(run, "verified", json_object_new_boolean(status == 0));
 	json_object_object_add(run, "guests", guests);
 	json_object_object_add(root, "run", run);
@@ -1143,6 +1381,7 @@ int main(int argc, char **argv)
 		.seed = 1,
 	};
 	struct guest_proc *gp;
+	struct stats st = { .error = "not measured" };
 	struct ideal id;
 	sigset_t set;
 	int go[2], status, sig;
@@ -1169,6 +1408,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGALRM);
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
@@ -1194,10 +1434,15 @@ int main(int argc, char **argv)
 			if (write_msg(go[1], &t0, sizeof(t0)))
 				die_errno("start message", errno);
 		close(go[1]);
+		stats_open(&st, &p, gp);
 		if (p.ready_file)
 			write_ready_file(p.ready_file, &p, gp);
-		sig = wait_stop(&p, gp, &set);
+		sig = wait_stop(&p, gp, &set, &st);
 		ok = sig > 0;
+		/* what merging achieved, before the guests stop */
+		if (ok)
+			stats_take(&st, &p, gp);
+		stats_close(&st, &p);
 		if (!ok)
 			stopped_by = "a guest died";
 		else if (sig == SIGALRM)
@@ -1208,7 +1453,7 @@ int main(int argc, char **argv)
 	}
 	signal_guests(&p, gp, SIGTERM);
 	collect(&p, gp);
-	status = summary(&p, &id, gp, (double)(now_ns() - start) / 1e9, stopped_by);
+	status = summary(&p, &id, gp, &st, (double)(now_ns() - start) / 1e9, stopped_by);
 	if (!ok && !status)
 		status = EXIT_SYSCALL;
 	free(gp);

@@ -122,8 +122,6 @@ const char *ksm_write_hint(int err)
 		return " (the kernel refuses writes to this file)";
 	case -EROFS:
 		return " (/sys is mounted read-only, as in most containers)";
-	case -EBUSY:
-		return " (KSM pages exist: an unmerge is needed first)";
 	default:
 		return "";
 	}

@@ -63,12 +63,16 @@ run_scripts() {
 	echo "$name: $pass passed, $fail failed, $skip skipped"
 }
 
+# Stream a suite's output (a file, not /dev/stderr: reopening that
+# truncates a log file stderr points to) and fold in its last line.
 suite() {
-	local name=$1 out
+	local name=$1 log
 	shift
 	echo "== $name"
-	out=$("$@" 2>&1 | tee /dev/stderr | tail -n 1)
-	add "$name" "$out"
+	log=$(mktemp)
+	"$@" 2>&1 | tee "$log"
+	add "$name" "$(tail -n 1 "$log")"
+	rm -f "$log"
 }
 
 suites=("$@")

@@ -392,7 +392,7 @@ st_boot() {
 
 	rm -f -- "$con"
 	timeout -k 10 "$GUEST_TIMEOUT" qemu-system-x86_64 \
-		-accel tcg -m 1536 -smp 2,sockets=2 \
+		-accel tcg -m 4096 -smp 2,sockets=2 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$con" \
 		-kernel "$kernel" -initrd "$OUT/initramfs.cpio.gz" \

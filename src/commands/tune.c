@@ -121,6 +121,7 @@ struct tuner {
 	bool have_re;
 	struct tpath config, pidfile;
 	bool pidfile_given;
+	bool config_missing;		/* the default file is absent */
 	struct ksm_tune_state st;
 	struct ksm_committed_cache cache;	/* the /proc scan's memory */
 	bool dry_run, verbose, once, no_restore;
@@ -286,7 +287,8 @@ static int load_config(struct tuner *t, struct ksm_tune_config *c,
 
 	ksm_tune_config_defaults(c);
 	err = read_at(&t->config, text, sizeof(text));
-	if (err == -ENOENT && t->config.is_default)
+	t->config_missing = err == -ENOENT && t->config.is_default;
+	if (t->config_missing)
 		return 0;
 	if (err) {
 		snprintf(why, size, "%s: cannot read: %s", t->config.shown,
@@ -358,7 +360,8 @@ static void show_config(const struct tuner *t)
 {
 	const struct ksm_tune_config *c = &t->cfg;
 
-	printf("# %s\n", t->config.shown);
+	printf("# %s%s\n", t->config.shown,
+	       t->config_missing ? " (not found: the defaults)" : "");
 	for (int k = 0; k < TK_COUNT; k++) {
 		char buf[64], value[1100];
 		const char *v = ksm_tune_key_value(c, k, buf, sizeof(buf));
@@ -917,9 +920,11 @@ static int start_daemon(struct tuner *t, const struct ksm_sample *s)
 		return EXIT_FAIL;
 	open_log(t);
 	ksm_tune_state_init(&t->st, s);
-	tlog(t, "tune: started (pid %ld): %s, every %ld.%03ld s%s",
-	     (long)getpid(), t->config.shown, interval_ms(t) / 1000,
-	     interval_ms(t) % 1000, t->dry_run ? ", dry run" : "");
+	tlog(t, "tune: started (pid %ld): %s%s, every %ld.%03ld s%s",
+	     (long)getpid(), t->config.shown,
+	     t->config_missing ? " (not found: the defaults)" : "",
+	     interval_ms(t) / 1000, interval_ms(t) % 1000,
+	     t->dry_run ? ", dry run" : "");
 	drop_capabilities(t);
 	status = daemon_loop(t, &set);
 	if (!t->dry_run && !t->no_restore && t->cfg.restore_on_exit &&

@@ -271,6 +271,8 @@ int ksm_unmerge_then_apply(struct ksm_ctx *ctx, struct ksm_txn *t,
 		if (t2.steps[0].state != STEP_PLANNED)
 			ksm_report_failure(&t2);
 		ksm_restore_run(ctx, orig_run);
+		/* the knobs are back, but the unmerge itself cannot be undone */
+		ksm_err("every page was unmerged before the failure; ksmd merges them again once run is 1");
 		return EXIT_FAIL;
 	}
 	if (!opts->quiet)

@@ -39,7 +39,7 @@ fail() {
 
 # other tests may run between the runs (the lock is per run): compare
 # the knobs only if nobody else holds the lock now
-before=$(flock -n /run/ksmctl-tests.lock -c "$(declare -f knobs); ksm=$ksm; knobs" 2>/dev/null)
+before=$(flock -n /run/ksmctl-tests.lock bash -c "$(declare -f knobs); ksm=$ksm; knobs" 2>/dev/null)
 
 start=$SECONDS
 bash "$top/bench/run" --smoke --ksmctl "$ksmctl" --json "$work/smoke.json" > "$work/out" 2>&1
@@ -60,7 +60,7 @@ jq -e '.runs[] | (.time_s."99" > 0 and .cpu_s."99" >= 0 and
 	.steady.cpu_pct >= 0 and .steady.savings_pct >= 99)' "$work/smoke.json" \
 	>/dev/null || fail "implausible figures: $(jq -c '.runs' "$work/smoke.json")"
 
-after=$(flock -n /run/ksmctl-tests.lock -c "$(declare -f knobs); ksm=$ksm; knobs" 2>/dev/null)
+after=$(flock -n /run/ksmctl-tests.lock bash -c "$(declare -f knobs); ksm=$ksm; knobs" 2>/dev/null)
 if [[ -n $before && -n $after && $before != "$after" ]]; then
 	# pages_to_scan belongs to the advisor when it is on
 	diff <(grep -v '^pages_to_scan=' <<< "$before") <(grep -v '^pages_to_scan=' <<< "$after") ||

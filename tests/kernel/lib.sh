@@ -130,6 +130,32 @@ ksm_write() {
 # knobs a future kernel adds are covered too.  Then make sure they are
 # put back however the script ends.  A second call keeps the first
 # snapshot: that is the state the machine was in before the test.
+# Assertions shared by the tests: "ok - ..." / "not ok - ..." lines, and
+# ksm_result as the script's last command (0 only if nothing failed).
+KSM_FAILURES=0
+
+# ksm_check DESCRIPTION COMMAND...: run COMMAND; a failure is counted.
+ksm_check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok - $what"
+	else
+		echo "not ok - $what"
+		KSM_FAILURES=$((KSM_FAILURES + 1))
+	fi
+}
+
+# ksm_fail MESSAGE: count a failure found by the test's own logic.
+ksm_fail() {
+	printf 'not ok - %s: %s\n' "${0##*/}" "$*"
+	KSM_FAILURES=$((KSM_FAILURES + 1))
+}
+
+ksm_result() {
+	(( KSM_FAILURES == 0 ))
+}
+
 # One real-kernel test (or benchmark) at a time on this machine: the
 # KSM state is global, and two tests restoring each other's knobs would
 # both fail.  The lock is held until the script exits.

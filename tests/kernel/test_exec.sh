@@ -20,11 +20,6 @@ mapper=$top/build/helpers/ksm-mapper
 # shellcheck source=tests/kernel/lib.sh
 . "$here/lib.sh"
 
-failures=0
-fail() {
-	printf 'FAIL: %s: %s\n' "${0##*/}" "$*"
-	failures=$((failures + 1))
-}
 
 ksm_require_root_and_ksm
 [[ -x $ksmctl ]] || ksm_skip "$ksmctl not built"
@@ -40,8 +35,8 @@ if (( rc )); then
 	if (( rc == 3 )); then
 		out=$("$ksmctl" exec true 2>&1)
 		[[ $out == *"PR_SET_MEMORY_MERGE"* ]] ||
-			fail "exit 3 without naming the prctl: $out"
-		(( failures )) && exit 1
+			ksm_fail "exit 3 without naming the prctl: $out"
+		(( KSM_FAILURES )) && exit 1
 		ksm_skip "prctl(PR_SET_MEMORY_MERGE) not available on $release"
 	fi
 	echo "FAIL: ksmctl exec true exited $rc"
@@ -50,8 +45,8 @@ fi
 if (( major < 6 || (major == 6 && minor < 10) )); then
 	out=$("$ksmctl" exec true 2>&1)
 	[[ $out == *"only from Linux 6.10"* ]] ||
-		fail "Linux $release: no warning about exec before 6.10: '$out'"
-	(( failures )) && exit 1
+		ksm_fail "Linux $release: no warning about exec before 6.10: '$out'"
+	(( KSM_FAILURES )) && exit 1
 	ksm_skip "Linux $release does not merge exec'd processes (6.10)"
 fi
 
@@ -83,17 +78,17 @@ pid=$KSM_MAPPER_PID
 
 # ksmctl became the command: same pid, the mapper's name
 comm=$(< "/proc/$pid/comm")
-[[ $comm == ksm-mapper ]] || fail "pid $pid is '$comm', not ksm-mapper"
+[[ $comm == ksm-mapper ]] || ksm_fail "pid $pid is '$comm', not ksm-mapper"
 stat=$(< "/proc/$pid/ksm_stat")
 if [[ $stat == *ksm_merge_any* ]]; then
 	[[ $stat == *"ksm_merge_any: yes"* ]] ||
-		fail "ksm_stat of pid $pid: $(tr '\n' ' ' <<< "$stat")"
-	json=$("$ksmctl" ps -p "$pid" -J) || fail "ksmctl ps -p $pid exited $?"
+		ksm_fail "ksm_stat of pid $pid: $(tr '\n' ' ' <<< "$stat")"
+	json=$("$ksmctl" ps -p "$pid" -J) || ksm_fail "ksmctl ps -p $pid exited $?"
 	any=$(jq -r --argjson p "$pid" \
 		'.processes[] | select(.pid == $p) | .merge_any' <<< "$json" 2>/dev/null)
-	[[ $any == true ]] || fail "ksmctl ps: MERGE_ANY of pid $pid is '$any'"
+	[[ $any == true ]] || ksm_fail "ksmctl ps: MERGE_ANY of pid $pid is '$any'"
 	"$ksmctl" ps -p "$pid" -o PID,MERGE_ANY -n | grep -q "$pid.*yes" ||
-		fail "ksmctl ps -o PID,MERGE_ANY: $("$ksmctl" ps -p "$pid" -o PID,MERGE_ANY -n)"
+		ksm_fail "ksmctl ps -o PID,MERGE_ANY: $("$ksmctl" ps -p "$pid" -o PID,MERGE_ANY -n)"
 else
 	echo "note: no ksm_merge_any in ksm_stat (6.15): merging is checked instead"
 fi
@@ -107,39 +102,39 @@ for (( i = 0; i < 300; i++ )); do
 	merged && break
 	sleep 0.1
 done
-merged || fail "pages of pid $pid not merged after 30 s: $(< "/proc/$pid/ksm_merging_pages") of $pages"
+merged || ksm_fail "pages of pid $pid not merged after 30 s: $(< "/proc/$pid/ksm_merging_pages") of $pages"
 n=$(< "/proc/$pid_control/ksm_merging_pages")
-(( n == 0 )) || fail "the control mapper (no ksmctl exec) has $n merged pages"
+(( n == 0 )) || ksm_fail "the control mapper (no ksmctl exec) has $n merged pages"
 rmap=$(sed -n 's/^ksm_rmap_items //p' "/proc/$pid_control/ksm_stat")
-(( ${rmap:-0} == 0 )) || fail "the control mapper has $rmap rmap items: registered?"
+(( ${rmap:-0} == 0 )) || ksm_fail "the control mapper has $rmap rmap items: registered?"
 
 # not in $(...): a subshell cannot wait for the mapper
 rc=0
 ksm_stop_mapper "$pid" > "$KSM__TMP/stop.out" 2>&1 || rc=$?
 out=$(< "$KSM__TMP/stop.out")
-(( rc == 0 )) || fail "ksm-mapper under ksmctl exec exited $rc: $out"
-[[ $out == *"verify ok"* ]] || fail "ksm-mapper did not verify its pages: $out"
+(( rc == 0 )) || ksm_fail "ksm-mapper under ksmctl exec exited $rc: $out"
+[[ $out == *"verify ok"* ]] || ksm_fail "ksm-mapper did not verify its pages: $out"
 
 # --verify: the report, and the command's own ending
 err=$("$ksmctl" exec --verify -- "$mapper" --pages 64 --mode none --hold 1 2>&1 >/dev/null)
 rc=$?
-(( rc == 0 )) || fail "exec --verify ksm-mapper exited $rc: $err"
+(( rc == 0 )) || ksm_fail "exec --verify ksm-mapper exited $rc: $err"
 if [[ $stat == *ksm_merge_any* ]]; then
-	[[ $err == *"ksm_merge_any: yes"* ]] || fail "exec --verify said: $err"
+	[[ $err == *"ksm_merge_any: yes"* ]] || ksm_fail "exec --verify said: $err"
 else
-	[[ $err == *"cannot verify"* ]] || fail "exec --verify said: $err"
+	[[ $err == *"cannot verify"* ]] || ksm_fail "exec --verify said: $err"
 fi
 "$ksmctl" exec --verify -- sh -c 'sleep 0.2; exit 7' 2>/dev/null
 rc=$?
-(( rc == 7 )) || fail "exec --verify: exit 7 came back as $rc"
+(( rc == 7 )) || ksm_fail "exec --verify: exit 7 came back as $rc"
 "$ksmctl" exec -- sh -c 'exit 9'
 rc=$?
-(( rc == 9 )) || fail "exec: exit 9 came back as $rc"
+(( rc == 9 )) || ksm_fail "exec: exit 9 came back as $rc"
 # killed by a signal: ksmctl dies of the same one (the shell sees 128+N)
 bash -c '"$1" exec --verify -- sh -c "sleep 0.2; kill -USR1 \$\$" 2>/dev/null; echo $? > "$2"' \
 	_ "$ksmctl" "$KSM__TMP/sig" 2>/dev/null
 rc=$(< "$KSM__TMP/sig")
-(( rc == 128 + 10 )) || fail "exec --verify: SIGUSR1 came back as $rc"
+(( rc == 128 + 10 )) || ksm_fail "exec --verify: SIGUSR1 came back as $rc"
 # a signal to ksmctl reaches the command
 "$ksmctl" exec --verify -- sleep 30 2>/dev/null &
 wpid=$!
@@ -147,13 +142,13 @@ sleep 0.3
 kill -TERM "$wpid"
 wait "$wpid"
 rc=$?
-(( rc == 128 + 15 )) || fail "exec --verify: SIGTERM to ksmctl came back as $rc"
+(( rc == 128 + 15 )) || ksm_fail "exec --verify: SIGTERM to ksmctl came back as $rc"
 "$ksmctl" exec -- /nonexistent/cmd 2>/dev/null
 rc=$?
-(( rc == 127 )) || fail "exec of a missing command exited $rc, want 127"
+(( rc == 127 )) || ksm_fail "exec of a missing command exited $rc, want 127"
 
-ksm_stop_mapper "$pid_control" > /dev/null || fail "control mapper failed"
-if (( failures )); then
+ksm_stop_mapper "$pid_control" > /dev/null || ksm_fail "control mapper failed"
+if (( KSM_FAILURES )); then
 	exit 1
 fi
 echo "PASS: ${0##*/}: ksmctl exec merged $pages pages of a process that registered nothing"

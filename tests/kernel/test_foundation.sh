@@ -11,17 +11,6 @@ ksmctl=$(realpath "${1:-$here/../../build/ksmctl}")
 # shellcheck source=tests/kernel/lib.sh
 . "$here/lib.sh"
 
-failures=0
-check() {	# check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-	else
-		echo "not ok - $what"
-		failures=$((failures + 1))
-	fi
-}
 
 ksm_require_root_and_ksm
 ksm_save_knobs
@@ -32,41 +21,41 @@ ksm_start_mapper --pages "$pages" --pattern same --mode madvise || exit 1
 # A known starting point; the advisor (6.8+) would own pages_to_scan.
 args=(pages_to_scan 5000 sleep_millisecs 10 use_zero_pages 0)
 [[ -e $KSM_DIR/advisor_mode ]] && args=(advisor_mode none "${args[@]}")
-check "set the scanning knobs" "$ksmctl" set -q "${args[@]}"
-check "pages_to_scan reads back 5000" test "$(ksm_read pages_to_scan)" = 5000
+ksm_check "set the scanning knobs" "$ksmctl" set -q "${args[@]}"
+ksm_check "pages_to_scan reads back 5000" test "$(ksm_read pages_to_scan)" = 5000
 
-check "start" "$ksmctl" start -q
-check "run reads 1" test "$(ksm_read run)" = 1
-check "ksmd completes two full scans" ksm_wait_full_scans 2 120
+ksm_check "start" "$ksmctl" start -q
+ksm_check "run reads 1" test "$(ksm_read run)" = 1
+ksm_check "ksmd completes two full scans" ksm_wait_full_scans 2 120
 
 merged=$(cat "/proc/$KSM_MAPPER_PID/ksm_merging_pages")
 # max_page_sharing splits 2048 copies into chains: all but a few merge.
-check "the workload's pages merged ($merged of $pages)" test "$merged" -ge $((pages - 16))
-check "pages_sharing counts them" test "$(ksm_read pages_sharing)" -ge $((pages - 16))
+ksm_check "the workload's pages merged ($merged of $pages)" test "$merged" -ge $((pages - 16))
+ksm_check "pages_sharing counts them" test "$(ksm_read pages_sharing)" -ge $((pages - 16))
 
 # A change that needs an unmerge is refused before the kernel's EBUSY.
 mps=$(ksm_read max_page_sharing)
 out=$("$ksmctl" set max_page_sharing $((mps + 1)) 2>&1)
-check "max_page_sharing change refused while pages are shared" test $? = 1
-check "the refusal says why" grep -q "EBUSY" <<< "$out"
-check "max_page_sharing unchanged" test "$(ksm_read max_page_sharing)" = "$mps"
+ksm_check "max_page_sharing change refused while pages are shared" test $? = 1
+ksm_check "the refusal says why" grep -q "EBUSY" <<< "$out"
+ksm_check "max_page_sharing unchanged" test "$(ksm_read max_page_sharing)" = "$mps"
 
-check "stop" "$ksmctl" stop -q
-check "run reads 0" test "$(ksm_read run)" = 0
+ksm_check "stop" "$ksmctl" stop -q
+ksm_check "run reads 0" test "$(ksm_read run)" = 0
 
 # With ksmd stopped the counters hold still: JSON must match sysfs.
 json=$("$ksmctl" status --json)
-check "status --json is valid JSON" jq -e . <<< "$json" > /dev/null
+ksm_check "status --json is valid JSON" jq -e . <<< "$json" > /dev/null
 for f in "$KSM_DIR"/*; do
 	knob=${f##*/}
 	want=$(ksm_read "$knob")
 	got=$(jq -r --arg k "$knob" \
 		'[.state, .scanning, .advisor, .counters] | map(select(has($k))) | .[0][$k]
 		 | if . == true then "1" elif . == false then "0" else tostring end' <<< "$json")
-	check "status --json $knob = $want" test "$got" = "$want"
+	ksm_check "status --json $knob = $want" test "$got" = "$want"
 done
 
-check "get prints the value" test "$("$ksmctl" get sleep_millisecs)" = 10
-check "workload memory intact after merging" ksm_stop_mapper "$KSM_MAPPER_PID"
+ksm_check "get prints the value" test "$("$ksmctl" get sleep_millisecs)" = 10
+ksm_check "workload memory intact after merging" ksm_stop_mapper "$KSM_MAPPER_PID"
 
-[ "$failures" = 0 ]
+ksm_result

@@ -21,11 +21,6 @@ ksmctl=$(realpath "${1:-$top/build/ksmctl}")
 # shellcheck source=tests/kernel/lib.sh
 . "$here/lib.sh"
 
-failures=0
-fail() {
-	printf 'FAIL: %s: %s\n' "${0##*/}" "$*"
-	failures=$((failures + 1))
-}
 
 ksm_require_root_and_ksm
 [[ -x $ksmctl ]] || ksm_skip "$ksmctl not built"
@@ -42,10 +37,14 @@ ln -s /proc "$root/proc"
 ln -s /run "$root/run"
 k() { "$ksmctl" --sysroot "$root" "$@"; }
 
+# The writable knobs, but pages_to_scan while an advisor changes it.
 knobs() {
 	local f
 	for f in "$KSM_DIR"/*; do
-		[[ -w $f ]] && printf '%s=%s\n' "${f##*/}" "$(< "$f")"
+		[[ -w $f ]] || continue
+		[[ ${f##*/} == pages_to_scan && $(ksm_read advisor_mode 2>/dev/null) == scan-time ]] &&
+			continue
+		printf '%s=%s\n' "${f##*/}" "$(< "$f")"
 	done
 }
 
@@ -54,43 +53,43 @@ advisor=0
 declare -A budget=( [full]=95 [medium]=50 [low]=20 [quiet]=1 )
 for p in full medium low quiet; do
 	before=$(knobs)
-	out=$(k governor --dry-run "$p") || fail "governor --dry-run $p exited $?"
-	[[ $(knobs) == "$before" ]] || fail "governor --dry-run $p changed knobs"
+	out=$(k governor --dry-run "$p") || ksm_fail "governor --dry-run $p exited $?"
+	[[ $(knobs) == "$before" ]] || ksm_fail "governor --dry-run $p changed knobs"
 	[[ $out == *"(dry run)"* || $out == *unchanged* ]] ||
-		fail "governor --dry-run $p showed no plan: $out"
-	k governor -q "$p" || { fail "governor $p exited $?"; continue; }
-	json=$(k governor --json) || fail "governor --json exited $?"
+		ksm_fail "governor --dry-run $p showed no plan: $out"
+	k governor -q "$p" || { ksm_fail "governor $p exited $?"; continue; }
+	json=$(k governor --json) || ksm_fail "governor --json exited $?"
 	got=$(jq -r .preset <<< "$json")
-	[[ $got == "$p" ]] || fail "set $p, reads back as $got"
+	[[ $got == "$p" ]] || ksm_fail "set $p, reads back as $got"
 	got=$(jq -r .budget_percent <<< "$json")
-	[[ $got == "${budget[$p]}" ]] || fail "$p: budget_percent $got"
+	[[ $got == "${budget[$p]}" ]] || ksm_fail "$p: budget_percent $got"
 	want=manual
 	(( advisor && budget[$p] >= 10 )) && want=scan-time
 	got=$(jq -r .method <<< "$json")
-	[[ $got == "$want" ]] || fail "$p: method $got, want $want"
+	[[ $got == "$want" ]] || ksm_fail "$p: method $got, want $want"
 	if [[ $want == scan-time ]]; then
 		[[ $(ksm_read advisor_mode) == scan-time ]] ||
-			fail "$p: advisor_mode reads $(ksm_read advisor_mode)"
+			ksm_fail "$p: advisor_mode reads $(ksm_read advisor_mode)"
 		[[ $(ksm_read advisor_max_cpu) == "${budget[$p]}" ]] ||
-			fail "$p: advisor_max_cpu reads $(ksm_read advisor_max_cpu)"
+			ksm_fail "$p: advisor_max_cpu reads $(ksm_read advisor_max_cpu)"
 	else
 		(( advisor )) && { [[ $(ksm_read advisor_mode) == none ]] ||
-			fail "$p: advisor_mode reads $(ksm_read advisor_mode)"; }
+			ksm_fail "$p: advisor_mode reads $(ksm_read advisor_mode)"; }
 		[[ $(ksm_read pages_to_scan) == "$(jq -r .knobs.pages_to_scan <<< "$json")" ]] ||
-			fail "$p: pages_to_scan differs from what governor shows"
+			ksm_fail "$p: pages_to_scan differs from what governor shows"
 	fi
 done
 
 # a custom budget is shown as such
-k governor -q --max-cpu 35 || fail "governor --max-cpu 35 exited $?"
+k governor -q --max-cpu 35 || ksm_fail "governor --max-cpu 35 exited $?"
 json=$(k governor --json)
-[[ $(jq -r .preset <<< "$json") == custom ]] || fail "--max-cpu 35 reads back as $(jq -r .preset <<< "$json")"
+[[ $(jq -r .preset <<< "$json") == custom ]] || ksm_fail "--max-cpu 35 reads back as $(jq -r .preset <<< "$json")"
 if (( advisor )); then
-	[[ $(jq -r .budget_percent <<< "$json") == 35 ]] || fail "--max-cpu 35: $json"
+	[[ $(jq -r .budget_percent <<< "$json") == 35 ]] || ksm_fail "--max-cpu 35: $json"
 else
 	est=$(jq -r .budget_estimated <<< "$json")
 	awk -v e="$est" 'BEGIN { exit !(e > 33 && e < 37) }' ||
-		fail "--max-cpu 35 estimated at $est %"
+		ksm_fail "--max-cpu 35 estimated at $est %"
 fi
 
 # calibration, on ksmd scanning a mapper
@@ -102,23 +101,23 @@ ksm_write sleep_millisecs 10 || exit 1
 ksm_write run 1 || exit 1
 ksm_start_mapper --pages 8192 --mode madvise --pattern mixed --seed 3 ||
 	{ echo "FAIL: cannot start ksm-mapper"; exit 1; }
-out=$(k governor --calibrate --duration 3 2>&1) || fail "--calibrate exited $?: $out"
+out=$(k governor --calibrate --duration 3 2>&1) || ksm_fail "--calibrate exited $?: $out"
 cal=$root/var/lib/ksmctl/calibration
 if [[ -r $cal ]]; then
 	cost=$(sed -n 's/^COST_NS_PER_PAGE=//p' "$cal")
 	awk -v c="$cost" 'BEGIN { exit !(c > 10 && c < 1000000) }' ||
-		fail "calibrated cost $cost ns per page"
+		ksm_fail "calibrated cost $cost ns per page"
 	[[ $(k governor --json | jq -r .calibrated) == true ]] ||
-		fail "governor does not use the calibration"
+		ksm_fail "governor does not use the calibration"
 	echo "note: ksmd costs $cost ns per page here"
 else
-	fail "--calibrate wrote no $cal: $out"
+	ksm_fail "--calibrate wrote no $cal: $out"
 fi
 
 # stopped ksmd cannot be measured
 ksm_write run 0 || exit 1
-k governor --calibrate --duration 1 > /dev/null 2>&1 && fail "--calibrate with run=0 succeeded"
+k governor --calibrate --duration 1 > /dev/null 2>&1 && ksm_fail "--calibrate with run=0 succeeded"
 
-(( failures )) && exit 1
+(( KSM_FAILURES )) && exit 1
 echo "PASS: ${0##*/}: presets set and recognised, calibration measured"
 exit 0

@@ -21,11 +21,6 @@ ksmctl=$(realpath "${1:-$top/build/ksmctl}")
 # shellcheck source=tests/kernel/lib.sh
 . "$here/lib.sh"
 
-failures=0
-fail() {
-	printf 'FAIL: %s: %s\n' "${0##*/}" "$*"
-	failures=$((failures + 1))
-}
 
 ksm_require_root_and_ksm
 [[ -r /proc/self/ksm_stat ]] ||
@@ -72,7 +67,7 @@ for (( i = 0; i < 300; i++ )); do
 	sleep 0.1
 done
 if ! merged; then
-	fail "pages not merged after 30 s: $(cat "/proc/$pid_madvise/ksm_merging_pages") and $(cat "/proc/$pid_prctl/ksm_merging_pages") of $pages"
+	ksm_fail "pages not merged after 30 s: $(cat "/proc/$pid_madvise/ksm_merging_pages") and $(cat "/proc/$pid_prctl/ksm_merging_pages") of $pages"
 	exit 1
 fi
 
@@ -87,7 +82,7 @@ for (( i = 0; i < 20; i++ )); do
 	s1=$(<"/proc/$pid_madvise/ksm_stat")
 	s2=$(<"/proc/$pid_prctl/ksm_stat")
 	json=$("$ksmctl" ps -p "$pid_madvise" "$pid_prctl" -J) ||
-		fail "ksmctl ps -p exited $?"
+		ksm_fail "ksmctl ps -p exited $?"
 	[[ $s1 == "$(<"/proc/$pid_madvise/ksm_stat")" &&
 	   $s2 == "$(<"/proc/$pid_prctl/ksm_stat")" ]] && break
 	sleep 0.2
@@ -108,40 +103,40 @@ check() {
 		got=$(jq -r --argjson p "$pid" \
 			".processes[] | select(.pid == \$p) | .${key[$name]}" <<< "$json")
 		[[ $got == "$want" ]] ||
-			fail "pid $pid: ${key[$name]} is '$got', ksm_stat says $want"
+			ksm_fail "pid $pid: ${key[$name]} is '$got', ksm_stat says $want"
 	done
 	got=$(jq -r --argjson p "$pid" '.processes[] | select(.pid == $p) | .comm' <<< "$json")
-	[[ $got == ksm-mapper ]] || fail "pid $pid: comm is '$got'"
+	[[ $got == ksm-mapper ]] || ksm_fail "pid $pid: comm is '$got'"
 	if [[ -n $(field "$stat" ksm_merge_any) ]]; then
 		got=$(jq -r --argjson p "$pid" \
 			'.processes[] | select(.pid == $p) | .merge_any' <<< "$json")
 		[[ $got == "$want_any" ]] ||
-			fail "pid $pid: merge_any is '$got', want $want_any"
+			ksm_fail "pid $pid: merge_any is '$got', want $want_any"
 		got=$(jq -r --argjson p "$pid" \
 			'.processes[] | select(.pid == $p) | .mergeable' <<< "$json")
-		[[ $got == true ]] || fail "pid $pid: mergeable is '$got', want true"
+		[[ $got == true ]] || ksm_fail "pid $pid: mergeable is '$got', want true"
 	else
 		echo "note: this kernel has no ksm_merge_any (6.15): not compared"
 	fi
 }
 
 [[ $(jq '.processes | length' <<< "$json") == 2 ]] ||
-	fail "ksmctl ps -p shows $(jq '.processes | length' <<< "$json") processes, want 2"
+	ksm_fail "ksmctl ps -p shows $(jq '.processes | length' <<< "$json") processes, want 2"
 check "$pid_madvise" "$s1" false
 check "$pid_prctl" "$s2" true
 (( $(field "$s1" ksm_merging_pages) >= pages )) ||
-	fail "madvise mapper merged only $(field "$s1" ksm_merging_pages) pages"
+	ksm_fail "madvise mapper merged only $(field "$s1" ksm_merging_pages) pages"
 
 # Without -p both are listed, and grouped by command they add up.
-"$ksmctl" ps -o PID -r -n > /dev/null || fail "ksmctl ps exited $?"
+"$ksmctl" ps -o PID -r -n > /dev/null || ksm_fail "ksmctl ps exited $?"
 all=$("$ksmctl" ps -J -o PID,COMM)
 for pid in "$pid_madvise" "$pid_prctl"; do
 	jq -e --argjson p "$pid" 'any(.processes[]; .pid == $p)' <<< "$all" >/dev/null ||
-		fail "ksmctl ps does not list pid $pid"
+		ksm_fail "ksmctl ps does not list pid $pid"
 done
 procs=$("$ksmctl" ps -g comm -J |
 	jq '.groups[] | select(.comm == "ksm-mapper") | .procs')
-(( ${procs:-0} >= 2 )) || fail "ksmctl ps -g comm: ksm-mapper has '${procs}' processes"
+(( ${procs:-0} >= 2 )) || ksm_fail "ksmctl ps -g comm: ksm-mapper has '${procs}' processes"
 
 # As nobody, root's processes are unreadable: a real EACCES.
 if command -v setpriv >/dev/null; then
@@ -151,14 +146,14 @@ if command -v setpriv >/dev/null; then
 	cp "$ksmctl" "$bindir/ksmctl"
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 		"$bindir/ksmctl" ps -J 2> "$bindir/err") ||
-		fail "ksmctl ps as nobody exited $?"
+		ksm_fail "ksmctl ps as nobody exited $?"
 	n=$(jq '.unreadable' <<< "$out")
-	(( ${n:-0} >= 2 )) || fail "as nobody: unreadable is '$n', want >= 2"
+	(( ${n:-0} >= 2 )) || ksm_fail "as nobody: unreadable is '$n', want >= 2"
 	jq -e --argjson a "$pid_madvise" --argjson b "$pid_prctl" \
 		'any(.processes[]; .pid == $a or .pid == $b) | not' <<< "$out" >/dev/null ||
-		fail "as nobody: root's mappers are listed"
+		ksm_fail "as nobody: root's mappers are listed"
 	grep -q "processes could not be read: permission denied" "$bindir/err" ||
-		fail "as nobody: no 'could not be read' line: $(cat "$bindir/err")"
+		ksm_fail "as nobody: no 'could not be read' line: $(cat "$bindir/err")"
 else
 	echo "note: no setpriv: the unprivileged run is not tested"
 fi
@@ -202,21 +197,21 @@ check_prom() {
 
 out=$(mktemp -d)
 ksm_on_exit "rm -rf '$out'"
-"$ksmctl" export -g comm,unit > "$out/stdout.prom" || fail "ksmctl export exited $?"
-check_prom "$out/stdout.prom" || fail "ksmctl export: not valid Prometheus text"
+"$ksmctl" export -g comm,unit > "$out/stdout.prom" || ksm_fail "ksmctl export exited $?"
+check_prom "$out/stdout.prom" || ksm_fail "ksmctl export: not valid Prometheus text"
 grep -q '^ksm_comm_processes{comm="ksm-mapper"} [2-9]' "$out/stdout.prom" ||
-	fail "ksmctl export: no ksm_comm_processes for the mappers"
-"$ksmctl" export --output "$out/ksm.prom" || fail "ksmctl export --output exited $?"
-check_prom "$out/ksm.prom" || fail "ksmctl export --output: not valid Prometheus text"
+	ksm_fail "ksmctl export: no ksm_comm_processes for the mappers"
+"$ksmctl" export --output "$out/ksm.prom" || ksm_fail "ksmctl export --output exited $?"
+check_prom "$out/ksm.prom" || ksm_fail "ksmctl export --output: not valid Prometheus text"
 [[ $(stat -c %a "$out/ksm.prom") == 644 ]] ||
-	fail "export --output: mode $(stat -c %a "$out/ksm.prom"), want 644"
+	ksm_fail "export --output: mode $(stat -c %a "$out/ksm.prom"), want 644"
 leftover=$(find "$out" -name '.ksm.prom.*')
-[[ -z $leftover ]] || fail "export --output left $leftover"
+[[ -z $leftover ]] || ksm_fail "export --output left $leftover"
 
-ksm_stop_mapper "$pid_madvise" >/dev/null || fail "madvise mapper: pages changed (exit $?)"
-ksm_stop_mapper "$pid_prctl" >/dev/null || fail "prctl mapper: pages changed (exit $?)"
+ksm_stop_mapper "$pid_madvise" >/dev/null || ksm_fail "madvise mapper: pages changed (exit $?)"
+ksm_stop_mapper "$pid_prctl" >/dev/null || ksm_fail "prctl mapper: pages changed (exit $?)"
 
-if (( failures )); then
+if (( KSM_FAILURES )); then
 	exit 1
 fi
 echo "PASS: ${0##*/}"

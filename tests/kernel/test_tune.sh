@@ -15,17 +15,6 @@ ksmctl=$(realpath "${1:-$here/../../build/ksmctl}")
 # shellcheck source=tests/kernel/lib.sh
 . "$here/lib.sh"
 
-failures=0
-check() {	# check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-	else
-		echo "not ok - $what"
-		failures=$((failures + 1))
-	fi
-}
 
 ksm_require_root_and_ksm
 ksm_save_knobs
@@ -67,40 +56,40 @@ sleep_want=$((10 * 16 * 1024 * 1024 / total))
 
 # 1. A threshold of 0: whatever is committed, KSM is not needed.
 tune_once "${regex}KSM_THRES_COEF=0\nKSM_THRES_CONST=0\n"
-check "not needed: exit 0" test "$rc" = 0
-check "not needed: says so" grep -q '^KSM not needed: ' <<< "$out"
-check "not needed: the mapper counted, from its smaps_rollup" test "$(counted)" = 1
-check "not needed: run 1 -> 0 printed" grep -qx 'run: 1 -> 0' <<< "$out"
-check "not needed: run reads 0" test "$(ksm_read run)" = 0
+ksm_check "not needed: exit 0" test "$rc" = 0
+ksm_check "not needed: says so" grep -q '^KSM not needed: ' <<< "$out"
+ksm_check "not needed: the mapper counted, from its smaps_rollup" test "$(counted)" = 1
+ksm_check "not needed: run 1 -> 0 printed" grep -qx 'run: 1 -> 0' <<< "$out"
+ksm_check "not needed: run reads 0" test "$(ksm_read run)" = 0
 
 # 2. A threshold of all memory: needed, and free < threshold: boost.
 tune_once "${regex}KSM_THRES_COEF=100\n"
-check "needed: exit 0" test "$rc" = 0
-check "needed: boost from 0 to 300" grep -q '^KSM needed: .*: boost +300 -> 300 pages' <<< "$out"
-check "needed: pages_to_scan reads 300" test "$(ksm_read pages_to_scan)" = 300
-check "needed: sleep_millisecs is ksmtuned's for $((total / 1024)) MiB ($sleep_want)" \
+ksm_check "needed: exit 0" test "$rc" = 0
+ksm_check "needed: boost from 0 to 300" grep -q '^KSM needed: .*: boost +300 -> 300 pages' <<< "$out"
+ksm_check "needed: pages_to_scan reads 300" test "$(ksm_read pages_to_scan)" = 300
+ksm_check "needed: sleep_millisecs is ksmtuned's for $((total / 1024)) MiB ($sleep_want)" \
 	test "$(ksm_read sleep_millisecs)" = "$sleep_want"
-check "needed: run reads 1" test "$(ksm_read run)" = 1
+ksm_check "needed: run reads 1" test "$(ksm_read run)" = 1
 
 # 3. --dry-run decides the same way and writes nothing.
 tune_once "${regex}KSM_THRES_COEF=100\nKSM_NPAGES_BOOST=500\n" --dry-run
-check "dry run: exit 0" test "$rc" = 0
-check "dry run: shows the change" grep -qx 'pages_to_scan: 300 -> 500 (dry run)' <<< "$out"
-check "dry run: pages_to_scan still 300" test "$(ksm_read pages_to_scan)" = 300
+ksm_check "dry run: exit 0" test "$rc" = 0
+ksm_check "dry run: shows the change" grep -qx 'pages_to_scan: 300 -> 500 (dry run)' <<< "$out"
+ksm_check "dry run: pages_to_scan still 300" test "$(ksm_read pages_to_scan)" = 300
 
 # 4. KSM_INCLUDE_KSM_USERS: once ksmd tracks the mapper, it counts by that.
-check "ksmd scans the mapper twice" ksm_wait_full_scans 2 120
+ksm_check "ksmd scans the mapper twice" ksm_wait_full_scans 2 120
 rmap=$(sed -n 's/^ksm_rmap_items //p' "/proc/$mapper/ksm_stat" 2>/dev/null)
-check "the mapper has rmap items (${rmap:-none})" test "${rmap:-0}" -gt 0
+ksm_check "the mapper has rmap items (${rmap:-none})" test "${rmap:-0}" -gt 0
 tune_once "KSM_PROCESS_REGEX='^no-such-process\$'\nKSM_THRES_COEF=100\n" --dry-run
-check "by name only: nothing counted" test "$(counted)" = 0
+ksm_check "by name only: nothing counted" test "$(counted)" = 0
 tune_once "KSM_PROCESS_REGEX='^no-such-process\$'\nKSM_INCLUDE_KSM_USERS=yes\nKSM_THRES_COEF=100\n" --dry-run
-check "with KSM users: the mapper (at least) counted" test "$(counted)" -ge 1
+ksm_check "with KSM users: the mapper (at least) counted" test "$(counted)" -ge 1
 
 # Stop the mapper while ksmd runs, and give ksmd a few scans, faster, to
 # drop its pages: stale pages_shared would keep merge_across_nodes busy
 # for everyone else.  Best effort: other processes may make scans long.
-check "workload memory intact" ksm_stop_mapper "$mapper"
+ksm_check "workload memory intact" ksm_stop_mapper "$mapper"
 ksm_write pages_to_scan 5000
 ksm_wait_full_scans 2 20 || echo "# ksmd is still scanning others' pages; going on"
 
@@ -110,11 +99,11 @@ if ((has_advisor)); then
 	cpu_want=$(((ceiling * 300 + 1249) / 1250))
 	((cpu_want < 1)) && cpu_want=1
 	tune_once "KSM_THRES_COEF=100\nKSM_USE_ADVISOR=yes\n"
-	check "advisor: exit 0" test "$rc" = 0
-	check "advisor: advisor_mode reads scan-time" test "$(ksm_read advisor_mode)" = scan-time
-	check "advisor: advisor_max_cpu $cpu_want% (300/1250 of $ceiling%)" \
+	ksm_check "advisor: exit 0" test "$rc" = 0
+	ksm_check "advisor: advisor_mode reads scan-time" test "$(ksm_read advisor_mode)" = scan-time
+	ksm_check "advisor: advisor_max_cpu $cpu_want% (300/1250 of $ceiling%)" \
 		test "$(ksm_read advisor_max_cpu)" = "$cpu_want"
-	check "advisor: pages_to_scan not written" \
+	ksm_check "advisor: pages_to_scan not written" \
 		bash -c "! grep -q '^pages_to_scan' <<< '$out'"
 
 	# The daemon puts back advisor_mode none AND pages_to_scan, which
@@ -132,18 +121,18 @@ if ((has_advisor)); then
 		[[ $(ksm_read advisor_mode) == scan-time && $(ksm_read run) == 1 ]] && break
 		sleep 0.05
 	done
-	check "daemon: switched the advisor on" test "$(ksm_read advisor_mode)" = scan-time
+	ksm_check "daemon: switched the advisor on" test "$(ksm_read advisor_mode)" = scan-time
 	kill -TERM "$daemon"
 	wait "$daemon"
-	check "daemon: exit 0 on SIGTERM" test $? = 0
+	ksm_check "daemon: exit 0 on SIGTERM" test $? = 0
 	sed 's/^/    /' "$tmp/daemon.err"
-	check "daemon: advisor_mode restored" test "$(ksm_read advisor_mode)" = none
-	check "daemon: pages_to_scan restored after the kernel's reset" \
+	ksm_check "daemon: advisor_mode restored" test "$(ksm_read advisor_mode)" = none
+	ksm_check "daemon: pages_to_scan restored after the kernel's reset" \
 		test "$(ksm_read pages_to_scan)" = 777
-	check "daemon: advisor_max_cpu restored" test "$(ksm_read advisor_max_cpu)" = "$ceiling"
-	check "daemon: run restored" test "$(ksm_read run)" = 0
+	ksm_check "daemon: advisor_max_cpu restored" test "$(ksm_read advisor_max_cpu)" = "$ceiling"
+	ksm_check "daemon: run restored" test "$(ksm_read run)" = 0
 else
 	echo "SKIP: advisor checks: no advisor_mode (kernel before 6.8)"
 fi
 
-[ "$failures" = 0 ]
+ksm_result

@@ -54,6 +54,9 @@ ksm_save_knobs
 work=$(mktemp -d /tmp/ksmctl-soak.XXXXXX)
 ksm_on_exit 'soak_stop_all'
 echo "soak: $minutes min, logs in $work"
+# a copy: a rebuild of the tree during the run must not change the binary
+cp "$ksmctl" "$work/ksmctl"
+ksmctl=$work/ksmctl
 mkdir -p "$work/san"
 # small quarantine: ASan's default 256 MiB of freed memory would look
 # like growth; log_path: reports of background processes land in files
