@@ -31,7 +31,7 @@ help -h --help
 _ksmctl_knobs='run pages_to_scan sleep_millisecs merge_across_nodes
 max_page_sharing use_zero_pages stable_node_chains_prune_millisecs smart_scan
 advisor_mode advisor_max_cpu advisor_min_pages_to_scan advisor_max_pages_to_scan
-advisor_target_scan_time max_kernel_pages pages_shared pages_sharing
+advisor_target_scan_time advisor_target_cpu max_kernel_pages pages_shared pages_sharing
 pages_unshared pages_volatile full_scans stable_node_chains stable_node_dups
 general_profit ksm_zero_pages pages_scanned pages_skipped
 cpu_governor max_cpu_percentage cpu_ratios eval_intervals abundant_threshold
@@ -40,7 +40,7 @@ thrash_threshold ema_per_page_time hash_strength sleep_times'
 _ksmctl_writable_knobs='run pages_to_scan sleep_millisecs merge_across_nodes
 max_page_sharing use_zero_pages stable_node_chains_prune_millisecs smart_scan
 advisor_mode advisor_max_cpu advisor_min_pages_to_scan advisor_max_pages_to_scan
-advisor_target_scan_time max_kernel_pages
+advisor_target_scan_time advisor_target_cpu max_kernel_pages
 cpu_governor max_cpu_percentage cpu_ratios eval_intervals abundant_threshold
 thrash_threshold'
 
@@ -50,7 +50,7 @@ run 0 1 2
 merge_across_nodes 0 1
 use_zero_pages 0 1
 smart_scan 0 1
-advisor_mode none scan-time
+advisor_mode none scan-time cpu
 cpu_governor full medium low quiet
 '
 

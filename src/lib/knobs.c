@@ -11,7 +11,8 @@
 #include "escape.h"
 #include "parse.h"
 
-static const char *const advisor_modes[] = { "none", "scan-time", NULL };
+/* "cpu" comes with this project's kernel patches (kernel-patch/). */
+static const char *const advisor_modes[] = { "none", "scan-time", "cpu", NULL };
 static const char *const run_values[] = { "0", "1", "2", NULL };
 static const char *const bool_values[] = { "0", "1", NULL };
 static const char *const uksm_governors[] = { "full", "medium", "low", "quiet",
@@ -82,7 +83,7 @@ const struct ksm_knob ksm_knobs[KSM_KNOB_COUNT] = {
 	},
 	[KSM_ADVISOR_MODE] = {
 		"advisor_mode", .kind = KNOB_MODE, .modes = advisor_modes,
-		.value_help = advisor_modes, .kernel_max = 1,
+		.value_help = advisor_modes, .kernel_max = 2,
 		.group = GROUP_ADVISOR, .since = KSM_VERSION(6, 8, 0),
 		.help = "none, or scan-time: the kernel sets pages_to_scan to meet a scan time",
 	},
@@ -111,6 +112,12 @@ const struct ksm_knob ksm_knobs[KSM_KNOB_COUNT] = {
 		.group = GROUP_ADVISOR, .unit = UNIT_SEC,
 		.since = KSM_VERSION(6, 8, 0),
 		.help = "seconds the advisor aims for one full scan to take",
+	},
+	[KSM_ADVISOR_TARGET_CPU] = {
+		"advisor_target_cpu", RW_UINT(1, 100),
+		.group = GROUP_ADVISOR, .unit = UNIT_PERCENT, .flags = KNOB_PATCH,
+		.since = KSM_VERSION(6, 12, 0),
+		.help = "CPU share the cpu advisor keeps ksmd at, in percent of one CPU (ksmctl kernel patches)",
 	},
 	[KSM_MAX_KERNEL_PAGES] = {
 		"max_kernel_pages", RW_ULONG(0, ULONG_MAX),

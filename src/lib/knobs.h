@@ -48,6 +48,7 @@ enum ksm_knob_id {
 	KSM_ADVISOR_MIN_PAGES_TO_SCAN,
 	KSM_ADVISOR_MAX_PAGES_TO_SCAN,
 	KSM_ADVISOR_TARGET_SCAN_TIME,
+	KSM_ADVISOR_TARGET_CPU,
 	KSM_MAX_KERNEL_PAGES,
 	KSM_PAGES_SHARED,
 	KSM_PAGES_SHARING,
@@ -141,6 +142,8 @@ enum {
 	 * /proc/meminfo (KsmZeroPages) instead.
 	 */
 	KNOB_UKSM_MEMINFO = 1 << 9,
+	/* Only on kernels with this project's patch series (kernel-patch/). */
+	KNOB_PATCH = 1 << 10,
 };
 
 struct ksm_knob {

@@ -78,6 +78,9 @@ void ksm_explain_missing(const struct ksm_knob *knob,
 	} else if (ksm_knob_dir_on(knob, present) < 0) {
 		snprintf(buf, size, "not available on %s: only UKSM kernels have it (/%s, an out-of-tree patch)",
 			 have, KSM_UKSM_DIR);
+	} else if (knob->flags & KNOB_PATCH) {
+		snprintf(buf, size, "not available on %s: it needs the ksmctl kernel patches (kernel-patch/ in the ksmctl sources)",
+			 have);
 	} else if (knob->until) {
 		ksm_version_format(knob->until, until, sizeof(until));
 		snprintf(buf, size, "not available on %s: it existed only before %s",
@@ -206,6 +209,12 @@ static int check_step(struct ksm_txn *t, const struct ksm_root *root,
 		snprintf(why->why, sizeof(why->why),
 			 "run 2 unmerges every KSM page at once and needs memory for each: use 'ksmctl unmerge-all', which checks first");
 		return -EINVAL;
+	}
+	if (id == KSM_ADVISOR_MODE && step->to.u == 2 &&
+	    !ksm_has(now, KSM_ADVISOR_TARGET_CPU)) {
+		snprintf(why->why, sizeof(why->why),
+			 "advisor_mode cpu needs the ksmctl kernel patches (kernel-patch/ in the ksmctl sources); this kernel has none and scan-time");
+		return -ENOENT;
 	}
 	err = check_advisor(t, now, step, why);
 	if (!err)

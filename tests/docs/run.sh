@@ -346,9 +346,9 @@ completion_checks() {
 	# what a user types, spelled out
 	offers_exactly "$t" "ksmctl se" set
 	offers_exactly "$t" "ksmctl set adv" "${advisor_writable[@]}"
-	offers_exactly "$t" "ksmctl set advisor_mode " none scan-time
+	offers_exactly "$t" "ksmctl set advisor_mode " cpu none scan-time
 	offers_not "$t" "ksmctl set pages" pages_shared pages_sharing pages_unshared
-	offers_exactly "$t" "ksmctl set use_zero_pages 1 advisor_mode " none scan-time
+	offers_exactly "$t" "ksmctl set use_zero_pages 1 advisor_mode " cpu none scan-time
 	offers_exactly "$t" "ksmctl help st" status start stop
 	for c in "${commands[@]}"; do
 		for col in ${columns[$c]}; do

@@ -71,6 +71,8 @@ static const struct {
 	{ "ksm_zero_pages", false, KSM_VERSION(6, 5, 0) },
 	{ "pages_scanned", false, KSM_VERSION(6, 6, 0) },
 	{ "pages_skipped", false, KSM_VERSION(6, 7, 0) },
+	/* kernel-patch/: the CPU-target advisor */
+	{ "advisor_target_cpu", true, KSM_VERSION(6, 12, 0) },
 };
 
 static void test_table_complete(void **state)

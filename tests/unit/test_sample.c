@@ -112,9 +112,11 @@ static void test_full_612(void **state)
 	assert_true(s.mem.bytes[MEM_AVAILABLE] == 31000000ULL * 1024);
 	assert_int_equal(s.unknown_count, 0);
 
-	/* every file of the tree; missing: max_kernel_pages, UKSM's files */
+	/* every file of the tree; missing: max_kernel_pages, UKSM's files,
+	 * the knobs of the ksmctl kernel patches */
 	for (int i = 0; i < KSM_KNOB_COUNT; i++) {
 		if (i == KSM_MAX_KERNEL_PAGES ||
+		    (ksm_knobs[i].flags & KNOB_PATCH) ||
 		    !(ksm_knob_dirs(&ksm_knobs[i]) & KNOB_IN_KSM)) {
 			assert_int_equal(s.v[i].err, -ENOENT);
 			assert_false(ksm_has(&s, (enum ksm_knob_id)i));
