@@ -149,6 +149,9 @@ check-fuzz: fuzz-built
 	@tests/run-all.sh fuzz
 check-fault: all tests-built
 	@tests/run-all.sh fault
+# The strategy benchmark's smoke run (root; not in make check, see run-all.sh).
+check-bench: all
+	@tests/run-all.sh bench
 # Long run on the real kernel (root; SOAK_MINUTES, default 30): tests/soak/.
 soak: all build-san/ksmctl $(call HELPER_BINS,build)
 	@tests/soak/run.sh

@@ -105,7 +105,7 @@ def num: type == "number";
   def goal_steady:
 	$rows[] | select(.strategy == "tune" or (.strategy | startswith("governor-")))
 	| if .skip != null then "- `\(.strategy)`: not measured (SKIP: \(.skip))."
-	  else "- `\(.strategy)`: \(.steady | fmt_pct) of one CPU. **\(if (.steady | num) and .steady < 1 then "Met" else "Not met" end).** Knobs at the end: `\(.knobs // "?")`."
+	  else "- `\(.strategy)`: \(.steady | fmt_pct) of one CPU. **\(if (.steady | num) and .steady < 1 then "Met" else "Not met" end)**\(if (.t90 | num) then "" else ", but it never reached 90 % of the savings" end). Knobs at the end: `\(.knobs // "?")`."
 	  end;
 
   def goal_bytes:
@@ -137,7 +137,7 @@ def num: type == "number";
 	"turns (1st run of every strategy, then the 2nd, ...); ratios are to the best",
 	"of the peers (\($peers | map("`\(.)`") | join(", "))) measured in the same run:",
 	"below 1x is better.  The machine is shared and noisy; compare ratios, not",
-	"absolute times.",
+	"absolute times.\(if $set.resumed then "  The run was interrupted once and resumed (`--resume`): the runs done before the interruption were kept." else "" end)",
 	"",
 	"## Which strategy should I use?",
 	"",
@@ -164,14 +164,14 @@ def num: type == "number";
 	  | "| \($c) | \($w.mix[$c].percent | r1) % | \($w.mix[$c].pages_per_guest) | \($p.ideal.by_class[$c].use_zero_pages_off) | \($p.ideal.by_class[$c].use_zero_pages_on) |" ),
 	"| **achievable** | | | **\($p.ideal.use_zero_pages_off.pages)** (\($p.ideal.use_zero_pages_off.bytes | mib) MiB) | **\($p.ideal.use_zero_pages_on.pages)** (\($p.ideal.use_zero_pages_on.bytes | mib) MiB) |",
 	"",
-	"Volatile pages are left out of the achievable figure: held still they would save \($p.ideal.volatile_if_still.pages) more pages (\($p.ideal.volatile_if_still.bytes | mib) MiB).  Percentages below are of the achievable figure for the use_zero_pages in force, from the counters less what the volatile areas saved.",
+	"Volatile pages are left out of the achievable figure: held still they would save \($p.ideal.volatile_if_still.pages) more pages (\($p.ideal.volatile_if_still.bytes | mib) MiB).  Percentages below are of the achievable figure for the use_zero_pages in force.  The savings are the workload's own, measured by it from its guests' page tables (`--stats`: a frame mapped by K of its pages saves K - 1, the zero page saves every mapping), class by class: the global counters would also count whatever other processes on the machine KSM merges meanwhile.",
 	"",
 	"## Method",
 	"",
 	"Each run: every KSM knob saved (under the real-kernel tests' lock), set to the kernel defaults with ksmd stopped, the guests started and filled; then, from t = 0, the strategy starts and the counters are sampled every \($set.interval_s) s:",
 	"",
 	"1. **converge**: until 99 % of the achievable savings, at most \($timeout) s: the time and ksmd's CPU time (utime + stime of the `ksmd` thread) when 50, 90 and 99 % were first reached;",
-	"2. **volatile**: \($set.volatile_window_s) s more; the savings the volatile pages give (smaps `KSM:` of their areas) against what they would give held still: the share lost to their rewrites, and `cow_ksm` per second (merges broken by writes);",
+	"2. **volatile**: \($set.volatile_window_s) s more; the savings the volatile pages give against what they would give held still: the share lost to their rewrites, and `cow_ksm` per second (merges broken by writes, machine-wide);",
 	"3. **steady state**: rewrites paused, two more full scans (at most \($set.settle_s) s), then ksmd's CPU over \($set.window_s) s with nothing left to merge;",
 	"4. the guests verify every page against what they wrote, the strategy stops, every knob is put back.",
 	"",
@@ -243,9 +243,11 @@ def num: type == "number";
 	"",
 	"## Every run",
 	"",
-	"| strategy | run | 50 % | 90 % | 99 % | CPU to 90 % | steady CPU | volatile lost | verified | load at start |",
-	"|---|---|---|---|---|---|---|---|---|---|",
-	( $all.runs[]
-	  | "| `\(.strategy)` | \(.run) | \(.time_s."50" | if . == null then "—" else "\(.) s" end) | \(.time_s."90" | if . == null then "—" else "\(.) s" end) | \(.time_s."99" | if . == null then "—" else "\(.) s" end) | \(.cpu_s."90" // "—") | \(.steady.cpu_pct // "—") | \(.volatile.lost_pct // "—") | \(.verified) | \(.load.start // "—") |" );
+	"Other processes' pages that ksmd scanned too (their rmap items at the end of the run; — where not recorded) and the load average show how busy the shared machine was.",
+	"",
+	"| strategy | run | 50 % | 90 % | 99 % | CPU to 90 % | steady CPU | volatile lost | verified | other processes' pages | load at start |",
+	"|---|---|---|---|---|---|---|---|---|---|---|",
+	( $all.runs | sort_by(.run, (.strategy as $x | $set.strategies | index($x))) | .[]
+	  | "| `\(.strategy)` | \(.run) | \(.time_s."50" | if . == null then "—" else "\(.) s" end) | \(.time_s."90" | if . == null then "—" else "\(.) s" end) | \(.time_s."99" | if . == null then "—" else "\(.) s" end) | \(.cpu_s."90" | if . == null then "—" else "\(.) s" end) | \(.steady.cpu_pct | if . == null then "—" else "\(.) %" end) | \(.volatile.lost_pct | if . == null then "—" else "\(.) %" end) | \(.verified) | \(.foreign_rmap_items // "—") | \(.load.start // "—") |" );
 
   if $mode == "markdown" then markdown else text end

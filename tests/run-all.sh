@@ -76,7 +76,10 @@ suite() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit cli tune top docs fault fuzz kernel bench san)
+# bench (tests/bench/test_smoke.sh) is not in the default list: its
+# "defaults" strategy does not always converge in the smoke time frame
+# (see bench/README.md); run it with `tests/run-all.sh bench`.
+[ ${#suites[@]} -gt 0 ] || suites=(unit cli tune top docs fault fuzz kernel san)
 
 for s in "${suites[@]}"; do
 	case $s in
