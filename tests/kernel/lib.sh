@@ -451,7 +451,7 @@ ksm__tmpdir() {
 }
 
 # ksm_start_mapper [ksm-mapper options]: start a ksm-mapper in the
-# background and wait (10 s at most) until its pages are filled and
+# background and wait (KSM_MAPPER_TIMEOUT, 60 s, at most) until its pages are filled and
 # registered.  Sets KSM_MAPPER_PID and KSM_MAPPER_OUT (its stdout).
 # Mappers the test does not stop are stopped on exit, before the
 # knobs are restored.
@@ -468,7 +468,8 @@ ksm_start_mapper() {
 	"$KSM_MAPPER" --ready-file "$ready" "$@" >"$KSM_MAPPER_OUT" &
 	KSM_MAPPER_PID=$!
 	KSM__MAPPERS[$KSM_MAPPER_PID]=$KSM_MAPPER_OUT
-	for (( i = 0; i < 100; i++ )); do
+	# Filling 1.5 GiB takes 10-15 s under qemu TCG: allow a minute.
+	for (( i = 0; i < ${KSM_MAPPER_TIMEOUT:-60} * 10; i++ )); do
 		[[ -e $ready ]] && return 0
 		if ! kill -0 "$KSM_MAPPER_PID" 2>/dev/null; then
 			wait "$KSM_MAPPER_PID" || rc=$?
@@ -478,7 +479,7 @@ ksm_start_mapper() {
 		fi
 		sleep 0.1
 	done
-	echo "ksm_start_mapper: ksm-mapper not ready after 10 s" >&2
+	echo "ksm_start_mapper: ksm-mapper not ready after ${KSM_MAPPER_TIMEOUT:-60} s" >&2
 	return 1
 }
 
