@@ -149,7 +149,7 @@ check-fuzz: fuzz-built
 	@tests/run-all.sh fuzz
 check-fault: all tests-built
 	@tests/run-all.sh fault
-# The strategy benchmark's smoke run (root; not in make check, see run-all.sh).
+# The strategy benchmark's smoke run alone (root; make check runs it too).
 check-bench: all
 	@tests/run-all.sh bench
 # Long run on the real kernel (root; SOAK_MINUTES, default 30): tests/soak/.

@@ -1,7 +1,12 @@
 #!/bin/bash
 # Run the test suites and sum them up.  Usage: tests/run-all.sh [SUITE...]
-# Suites: unit cli tune top docs fault fuzz kernel bench san (default: all, in
-# that order).  FUZZ_CHECK_SECONDS: seconds per fuzz target (default 3).
+# Suites: unit cli tune top docs fault fuzz kernel bench san kernel-patch
+# (default: all, in that order; bench is bench/run's smoke run, under a
+# minute).  FUZZ_CHECK_SECONDS: seconds per
+# fuzz target (default 3).  kernel-patch is the patch series built and
+# booted under qemu (kernel-patch/README.md): a few minutes with its cache
+# warm, about 20 on a fresh machine; it prints "SKIP:" and counts a skip
+# when the machine cannot run it (no root for its packages, no disk).
 # Each suite reports "<suite>: N passed, N failed[, N skipped]"; the last
 # line sums them, and the exit status is non-zero if anything failed.
 set -u
@@ -79,7 +84,7 @@ suites=("$@")
 # bench (tests/bench/test_smoke.sh) is not in the default list: its
 # "defaults" strategy does not always converge in the smoke time frame
 # (see bench/README.md); run it with `tests/run-all.sh bench`.
-[ ${#suites[@]} -gt 0 ] || suites=(unit cli tune top docs fault fuzz kernel san)
+[ ${#suites[@]} -gt 0 ] || suites=(unit cli tune top docs fault fuzz kernel bench san kernel-patch)
 
 for s in "${suites[@]}"; do
 	case $s in
@@ -93,6 +98,8 @@ for s in "${suites[@]}"; do
 	fuzz) suite fuzz tests/fuzz/run.sh "${FUZZ_CHECK_SECONDS:-3}" ;;
 	kernel) suite kernel run_scripts kernel tests/kernel/test_*.sh ;;
 	bench) suite bench run_scripts bench tests/bench/test_*.sh ;;
+	# the series applied, checked, built and booted (patched 6.12, 6.1)
+	kernel-patch) suite kernel-patch kernel-patch/harness/run.sh ;;
 	san)
 		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -43,11 +43,14 @@ t() {
 	name=$1 skip_status=$2 secs=$3
 	shift 3
 	n=$((n + 1))
+	start=$(date +%s)
 	{
 		timeout "$secs" "$@" 2>&1
 		echo $? >/tmp/.rc
 	} | sed 's/^/# /'
 	rc=$(cat /tmp/.rc)
+	# how close a test comes to its timeout
+	echo "# ksmtest: $name took $(($(date +%s) - start)) s of ${secs} s"
 	if [ "$rc" = 0 ]; then
 		echo "ok $n - $name"
 	elif [ "$rc" = "$skip_status" ]; then

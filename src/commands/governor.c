@@ -15,6 +15,7 @@
 #include "../lib/governor.h"
 #include "../lib/ksmd.h"
 #include "../lib/savefile.h"
+#include "govfollow.h"
 #include "show.h"
 
 #define DEFAULT_DURATION_MS 10000
@@ -23,6 +24,8 @@ static const struct option governor_opts[] = {
 	{ "max-cpu", required_argument, NULL, 'm' },
 	{ "calibrate", no_argument, NULL, 'C' },
 	{ "duration", required_argument, NULL, 'D' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "interval", required_argument, NULL, 'i' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "json", no_argument, NULL, 'J' },
@@ -40,6 +43,7 @@ const struct ksm_command cmd_governor = {
 		"Usage: ksmctl governor [options]\n"
 		"       ksmctl governor [options] full|medium|low|quiet\n"
 		"       ksmctl governor [options] --max-cpu PERCENT\n"
+		"       ksmctl governor --follow [--interval SECS] full|medium|low|quiet\n"
 		"       ksmctl governor --calibrate [--duration SECS]\n"
 		"\n"
 		"Give ksmd a CPU budget: full 95%, medium 50%, low 20% or quiet 1% of one\n"
@@ -48,19 +52,25 @@ const struct ksm_command cmd_governor = {
 		"is realised depends on the kernel: UKSM's cpu_governor, the CPU advisor\n"
 		"(advisor_mode cpu), the scan-time advisor (Linux 6.8+, budgets of 10% and\n"
 		"more), or pages_to_scan and sleep_millisecs computed from ksmd's CPU time\n"
-		"per page, which --calibrate measures on this machine.\n"
+		"per page, which --calibrate measures on this machine.  With --follow,\n"
+		"ksmctl stays and holds ksmd at the budget by measuring it, and lets it\n"
+		"idle (0.5%) while it has nothing to merge.\n"
 		"\n"
 		"Options:\n"
 		"      --max-cpu PERCENT  a budget of PERCENT (1 to 100) of one CPU\n"
 		"      --calibrate        measure ksmd's CPU time per page while it runs on a\n"
 		"                         workload, and keep it in /var/lib/ksmctl/calibration\n"
 		"      --duration SECS    with --calibrate: measure this long (default 10)\n"
+		"  -f, --follow           stay in the foreground: measure ksmd's CPU every\n"
+		"                         interval and adjust pages_to_scan to the budget;\n"
+		"                         put the knobs back on SIGTERM, SIGINT or SIGHUP\n"
+		"  -i, --interval SECS    with --follow: measure this often (default 1)\n"
 		"  -n, --dry-run          check and show the changes, write nothing\n"
 		"  -q, --quiet            print nothing on success\n"
 		"  -J, --json             show the state as JSON\n"
 		"      --no-wait          fail at once if another ksmctl is changing settings\n"
 		"  -h, --help             display this help\n",
-	.shortopts = "nqJh",
+	.shortopts = "nqJfi:h",
 	.longopts = governor_opts,
 	.run = governor_run,
 };
@@ -180,14 +190,45 @@ static void cost_text(const struct gov *g, char *buf, size_t size)
 		 g->cal.method[0] ? g->cal.method : "?", rel);
 }
 
-static int show(const struct gov *g, bool json)
+/* A running `governor --follow`: what it holds, in place of the knobs'. */
+static void follower_state(const struct gov_follow_state *fs,
+			   struct ksm_gov_state *st, char *what, size_t size)
+{
+	st->preset = fs->preset[0] ? fs->preset : "custom";
+	st->budget = fs->budget;
+	st->estimated = false;
+	st->kind = KSM_GOV_MANUAL;
+	if (fs->preset[0])
+		snprintf(what, size, "%s (%u%% of one CPU), held by 'ksmctl governor --follow' (pid %ld): %s",
+			 fs->preset, fs->budget, (long)fs->pid, fs->activity);
+	else
+		snprintf(what, size, "custom (%u%% of one CPU), held by 'ksmctl governor --follow' (pid %ld): %s",
+			 fs->budget, (long)fs->pid, fs->activity);
+}
+
+static struct json_object *follower_json(const struct gov_follow_state *fs)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "pid", json_object_new_int((int)fs->pid));
+	json_object_object_add(o, "activity", json_object_new_string(fs->activity));
+	json_object_object_add(o, "measured_percent",
+			       fs->measured >= 0 ? show_json_double(fs->measured) : NULL);
+	return o;
+}
+
+static int show(struct ksm_ctx *ctx, const struct gov *g, bool json)
 {
 	struct json_object *root = NULL, *knobs = NULL, *presets = NULL;
+	struct gov_follow_state fs;
 	struct ksm_gov_state st;
-	char what[160], cost[1200];
+	char what[240], cost[1200];
+	bool followed = !gov_follow_running(ctx->root, &fs);
 
 	ksm_gov_recognise(g->kind, &g->caps, &g->s, g->cost_ns, &st);
 	describe_state(&st, what, sizeof(what));
+	if (followed)
+		follower_state(&fs, &st, what, sizeof(what));
 	cost_text(g, cost, sizeof(cost));
 	if (json) {
 		root = json_object_new_object();
@@ -201,12 +242,19 @@ static int show(const struct gov *g, bool json)
 		json_object_object_add(root, "budget_estimated",
 				       st.estimated ? show_json_double(st.estimate) : NULL);
 		json_object_object_add(root, "method",
-				       json_object_new_string(ksm_gov_kind_name(st.kind)));
+				       json_object_new_string(followed ? "follow" :
+							      ksm_gov_kind_name(st.kind)));
+		json_object_object_add(root, "follow",
+				       followed ? follower_json(&fs) : NULL);
 		json_object_object_add(root, "kernel_method",
 				       json_object_new_string(ksm_gov_kind_name(g->kind)));
 	} else {
 		printf("governor: %s\n", what);
-		printf("method: %s\n", ksm_gov_kind_text(st.kind));
+		if (followed)
+			printf("method: ksmd's CPU time measured every interval, pages_to_scan scaled to the budget; %.1f%% of a CPU in the last interval\n",
+			       fs.measured);
+		else
+			printf("method: %s\n", ksm_gov_kind_text(st.kind));
 		note_cpu_advisor(g, stdout);
 		printf("knobs:\n");
 	}
@@ -274,6 +322,16 @@ static int set_budget(struct ksm_ctx *ctx, const struct gov *g,
 		note_cpu_advisor(g, stdout);
 		if (plan.note[0])
 			printf("note: %s\n", plan.note);
+		if (plan.kind == KSM_GOV_SCAN_TIME || plan.kind == KSM_GOV_MANUAL) {
+			char what[32];
+
+			if (preset)
+				snprintf(what, sizeof(what), "%s", preset);
+			else
+				snprintf(what, sizeof(what), "--max-cpu %u", budget);
+			printf("note: nothing measures ksmd after this: 'ksmctl governor --follow %s' holds the budget by measuring it, and lets ksmd idle when nothing is left to merge\n",
+			       what);
+		}
 		if (ksm_has(&g->s, KSM_RUN) && ksm_u(&g->s, KSM_RUN) != 1)
 			printf("note: ksmd is stopped (run %llu): the budget applies once it runs ('ksmctl start')\n",
 			       ksm_u(&g->s, KSM_RUN));
@@ -389,8 +447,8 @@ static int calibrate(struct ksm_ctx *ctx, const struct gov *g, long ms,
 
 struct gov_args {
 	struct ksm_txn_opts txn;
-	bool json, calibrate;
-	long duration_ms;
+	bool json, calibrate, follow;
+	long duration_ms, interval_ms;
 	unsigned long long max_cpu;	/* 0: none given */
 };
 
@@ -418,6 +476,14 @@ static int parse_args(int argc, char **argv, struct gov_args *a)
 					      &a->duration_ms))
 				return EXIT_USAGE;
 			break;
+		case 'f':
+			a->follow = true;
+			break;
+		case 'i':
+			if (ksm_parse_seconds(&cmd_governor, "--interval", optarg,
+					      &a->interval_ms))
+				return EXIT_USAGE;
+			break;
 		case 'n':
 			a->txn.dry_run = true;
 			break;
@@ -435,6 +501,30 @@ static int parse_args(int argc, char **argv, struct gov_args *a)
 		}
 	}
 	return 0;
+}
+
+/*
+ * UKSM and the CPU advisor hold the budget in the kernel: set it, and
+ * there is nothing to follow.  Elsewhere ksmctl stays and measures.
+ */
+static int follow(struct ksm_ctx *ctx, const struct gov *g, unsigned int budget,
+		  const char *preset, const struct gov_args *a)
+{
+	struct gov_follow_args fa = {
+		.budget = budget,
+		.preset = preset,
+		.cost_ns = g->cost_ns,
+		.interval_ms = a->interval_ms ? a->interval_ms : 1000,
+		.quiet = a->txn.quiet,
+	};
+
+	if (g->kind == KSM_GOV_UKSM || g->kind == KSM_GOV_CPU_ADVISOR) {
+		if (!a->txn.quiet)
+			printf("governor: --follow: nothing to follow: this kernel holds the budget itself (%s)\n",
+			       ksm_gov_kind_name(g->kind));
+		return set_budget(ctx, g, budget, preset, &a->txn);
+	}
+	return gov_follow(ctx, &fa);
 }
 
 static int governor_run(struct ksm_ctx *ctx, int argc, char **argv)
@@ -467,6 +557,10 @@ static int governor_run(struct ksm_ctx *ctx, int argc, char **argv)
 		return ksm_usage_error(&cmd_governor, "--calibrate goes alone (with --duration, --quiet)");
 	if (a.duration_ms && !a.calibrate)
 		return ksm_usage_error(&cmd_governor, "--duration goes with --calibrate");
+	if (a.follow && (!setting || a.calibrate || a.txn.dry_run || a.json))
+		return ksm_usage_error(&cmd_governor, "--follow needs a preset or --max-cpu, and goes without --calibrate, --dry-run and --json");
+	if (a.interval_ms && !a.follow)
+		return ksm_usage_error(&cmd_governor, "--interval goes with --follow");
 	if (a.json && setting)
 		return ksm_usage_error(&cmd_governor, "--json shows the state: it does not go with a preset or --max-cpu");
 	if ((a.txn.dry_run || a.txn.no_wait) && !setting)
@@ -477,9 +571,12 @@ static int governor_run(struct ksm_ctx *ctx, int argc, char **argv)
 	if (a.calibrate)
 		return calibrate(ctx, &g, a.duration_ms ? a.duration_ms :
 				 DEFAULT_DURATION_MS, a.txn.quiet);
+	if (a.follow)
+		return follow(ctx, &g, p ? p->budget : (unsigned int)a.max_cpu,
+			      p ? p->name : NULL, &a);
 	if (p)
 		return set_budget(ctx, &g, p->budget, p->name, &a.txn);
 	if (a.max_cpu)
 		return set_budget(ctx, &g, (unsigned int)a.max_cpu, NULL, &a.txn);
-	return show(&g, a.json);
+	return show(ctx, &g, a.json);
 }

@@ -37,7 +37,9 @@
 #include "../ksmctl.h"
 #include "../lib/committed.h"
 #include "../lib/escape.h"
+#include "../lib/ksmd.h"
 #include "../lib/meminfo.h"
+#include "../lib/parse.h"
 #include "../lib/tuner.h"
 #include "../lib/units.h"
 
@@ -48,6 +50,13 @@
 #define LOCK_RETRY_MS 1000
 /* How long the restore at exit waits for the lock. */
 #define RESTORE_LOCK_MS 10000
+/*
+ * While ksmd works, a look at its counters this often between cycles
+ * (sysfs and ksmd's CPU time, no /proc scan): KSM_MONITOR_INTERVAL is a
+ * minute by default and ksmd may finish merging early in it, then scan
+ * for nothing at full pace until the next cycle.
+ */
+#define WATCH_MS 1000
 
 enum {
 	OPT_ONCE = 256,
@@ -82,13 +91,15 @@ const struct ksm_command cmd_tune = {
 		"\n"
 		"Run ksmtuned's algorithm from /etc/ksmtuned.conf in the foreground (for\n"
 		"systemd Type=notify): every KSM_MONITOR_INTERVAL seconds, stop ksmd when\n"
-		"the guests' committed memory leaves plenty free, otherwise start it and\n"
-		"scan harder while free memory stays below the threshold.  Free memory is\n"
-		"MemAvailable, committed memory the PSS of the qemu processes, and on a\n"
-		"kernel whose scan-time advisor owns pages_to_scan the tuner drives\n"
-		"advisor_max_cpu instead.  Every change is a transaction under the same\n"
-		"lock as 'ksmctl set'.  SIGUSR1 adjusts now, SIGHUP reloads the\n"
-		"configuration, SIGTERM and SIGINT stop and restore what the tuner changed.\n"
+		"the guests' committed memory leaves plenty free, otherwise start it:\n"
+		"KSM_NPAGES_MAX pages a batch while free memory is short and ksmd merges,\n"
+		"KSM_NPAGES_MIN and about 0.5% of a CPU once nothing merged for 2 full\n"
+		"scans.  Free memory is MemAvailable, committed memory the PSS of the\n"
+		"qemu processes, and on a kernel whose scan-time advisor owns\n"
+		"pages_to_scan the tuner drives advisor_max_cpu instead.  Every change\n"
+		"is a transaction under the same lock as 'ksmctl set'.  SIGUSR1 adjusts\n"
+		"now, SIGHUP reloads the configuration, SIGTERM and SIGINT stop and\n"
+		"restore what the tuner changed.\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE    the configuration (default /etc/ksmtuned.conf)\n"
@@ -123,6 +134,11 @@ struct tuner {
 	bool pidfile_given;
 	bool config_missing;		/* the default file is absent */
 	struct ksm_tune_state st;
+	struct ksm_tune_watch watch;	/* what ksmd did between cycles */
+	enum ksm_tune_activity activity;	/* as the last decision had it */
+	unsigned long long committed;	/* bytes, at the last cycle */
+	bool running;			/* run read 1 at the last cycle */
+	pid_t ksmd;			/* 0: not looked for, < 0: not found */
 	struct ksm_committed_cache cache;	/* the /proc scan's memory */
 	bool dry_run, verbose, once, no_restore;
 	long interval_ms;		/* --interval, 0: the config's */
@@ -399,6 +415,11 @@ static void format_changes(const struct ksm_txn *tx, char *buf, size_t size)
 	}
 }
 
+static const char *action_name(enum ksm_tune_action a)
+{
+	return a == TUNE_BOOST ? "boost" : a == TUNE_IDLE ? "idle" : "decay";
+}
+
 static void status_line(const struct tuner *t, const struct ksm_tune_decision *d)
 {
 	char committed[32], free[32], thres[32];
@@ -411,12 +432,12 @@ static void status_line(const struct tuner *t, const struct ksm_tune_decision *d
 			      committed, free, thres, t->dry_run ? " (dry run)" : "");
 	else if (d->advisor)
 		notify_status("ksmd running: %s, advisor_max_cpu %llu%%; committed %s, free %s, threshold %s%s",
-			      d->action == TUNE_BOOST ? "boost" : "decay",
+			      action_name(d->action),
 			      d->max_cpu, committed, free, thres,
 			      t->dry_run ? " (dry run)" : "");
 	else
 		notify_status("ksmd running: %s, pages_to_scan %lld, sleep_millisecs %llu; committed %s, free %s, threshold %s%s",
-			      d->action == TUNE_BOOST ? "boost" : "decay",
+			      action_name(d->action),
 			      d->npages, d->sleep_ms, committed, free, thres,
 			      t->dry_run ? " (dry run)" : "");
 }
@@ -443,8 +464,8 @@ static int take_lock(struct tuner *t, struct ksm_lock *lock)
 }
 
 /*
- * The sample one cycle needs: the knobs the tuner reads or writes and
- * /proc/meminfo, not all of /sys/kernel/mm/ksm (a fifth of the system
+ * The sample one cycle needs: the knobs the tuner reads or writes, the
+ * counters that show ksmd's work and /proc/meminfo, not all of /sys/kernel/mm/ksm (a fifth of the system
  * calls of ksm_sample_read; this runs every cycle).  The other knobs read
  * as -ENODATA: nothing in the decision or the plan looks at them.
  */
@@ -457,7 +478,9 @@ static int tune_sample(const struct ksm_root *root, struct ksm_sample *s)
 	s->page_size = sysconf(_SC_PAGESIZE);
 	clock_gettime(CLOCK_MONOTONIC, &s->when);
 	for (int id = 0; id < KSM_KNOB_COUNT; id++) {
-		if (ksm_tune_knob(id))
+		if (ksm_tune_knob(id) || id == KSM_PAGES_SCANNED ||
+		    id == KSM_FULL_SCANS || id == KSM_PAGES_SHARING ||
+		    id == KSM_ZERO_PAGES)
 			ksm_knob_read(root, &ksm_knobs[id], &s->v[id]);
 		else
 			s->v[id].err = -ENODATA;
@@ -470,6 +493,76 @@ static int tune_sample(const struct ksm_root *root, struct ksm_sample *s)
 	s->has_meminfo = err == 0;
 	s->meminfo_err = err;
 	return 0;
+}
+
+/*
+ * ksmd's CPU time, for the cost per page: false when there is no ksmd
+ * to read (a --sysroot fixture), which leaves the default cost.  The pid
+ * is looked up again when the thread's files go away.
+ */
+static bool read_ksmd_cpu(struct tuner *t, unsigned long long *ns)
+{
+	bool precise;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (t->ksmd <= 0 || attempt)
+			t->ksmd = ksm_find_kthread(t->ctx->root, "ksmd");
+		if (t->ksmd <= 0)
+			return false;
+		if (!ksm_task_cpu_ns(t->ctx->root, t->ksmd, ns, &precise))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * What ksmd did since the last cycle, from this cycle's sample: never
+ * fails, a counter the kernel lacks reads as 0 and says nothing.
+ */
+static void watch_ksmd(struct tuner *t, const struct ksm_sample *s,
+		       unsigned long long committed, struct ksm_tune_work *work)
+{
+	struct ksm_pace_reading r = { 0 };
+	bool has_cpu;
+
+	r.seconds = (double)s->when.tv_sec + (double)s->when.tv_nsec / 1e9;
+	has_cpu = read_ksmd_cpu(t, &r.cpu_ns);
+	r.has_pages_scanned = ksm_has(s, KSM_PAGES_SCANNED) &&
+			      !s->v[KSM_PAGES_SCANNED].shift;
+	r.pages_scanned = ksm_has(s, KSM_PAGES_SCANNED) ?
+			  ksm_u(s, KSM_PAGES_SCANNED) : 0;
+	r.full_scans = ksm_has(s, KSM_FULL_SCANS) ? ksm_u(s, KSM_FULL_SCANS) : 0;
+	r.merged = (ksm_has(s, KSM_PAGES_SHARING) ?
+		    ksm_u(s, KSM_PAGES_SHARING) : 0) +
+		   (ksm_has(s, KSM_ZERO_PAGES) ? ksm_u(s, KSM_ZERO_PAGES) : 0);
+	r.cow = ksm_read_cow_ksm(t->ctx->root);
+	r.running = ksm_has(s, KSM_RUN) && ksm_u(s, KSM_RUN) == 1;
+	ksm_tune_watch_step(&t->watch, &r, has_cpu, committed,
+			    s->has_meminfo ? s->mem.bytes[MEM_TOTAL] : 0, work);
+}
+
+/* Look at ksmd between cycles while it works? */
+static bool watching(const struct tuner *t)
+{
+	return !t->once && t->running && t->activity != TUNE_ACT_IDLE &&
+	       interval_ms(t) > WATCH_MS;
+}
+
+/*
+ * A look between cycles: true when ksmd's work changed class (it has
+ * just become idle, or works again), so that the cycle comes now.  The
+ * committed memory is the last cycle's: only a cycle scans /proc.
+ */
+static bool watch_tick(struct tuner *t)
+{
+	struct ksm_tune_work work;
+	struct ksm_sample s;
+
+	if (tune_sample(t->ctx->root, &s))
+		return false;		/* the cycle will say why */
+	watch_ksmd(t, &s, t->committed, &work);
+	return (work.activity == TUNE_ACT_IDLE) !=
+	       (t->activity == TUNE_ACT_IDLE);
 }
 
 enum cycle_result {
@@ -524,6 +617,7 @@ static enum cycle_result cycle(struct tuner *t)
 	struct ksm_refusal why = { "" };
 	struct ksm_lock lock = { -1 };
 	struct ksm_tune_decision d;
+	struct ksm_tune_work work;
 	struct ksm_committed cm;
 	struct ksm_sample s;
 	enum cycle_result res = CYCLE_OK;
@@ -548,7 +642,11 @@ static enum cycle_result cycle(struct tuner *t)
 		res = err == -ENOENT ? CYCLE_FATAL : CYCLE_FAILED;
 		goto out;
 	}
-	err = ksm_tune_decide(&t->cfg, &s, &cm, &t->st, &d);
+	watch_ksmd(t, &s, cm.bytes, &work);
+	t->activity = work.activity;
+	t->committed = cm.bytes;
+	t->running = ksm_has(&s, KSM_RUN) && ksm_u(&s, KSM_RUN) == 1;
+	err = ksm_tune_decide(&t->cfg, &s, &cm, &t->st, &work, &d);
 	if (err) {
 		tlog_error(t, "tune: %s", d.reason);
 		res = err == -ENOENT ? CYCLE_FATAL : CYCLE_FAILED;
@@ -862,13 +960,21 @@ static int wait_signal(const sigset_t *set, long long deadline)
 
 static int daemon_loop(struct tuner *t, const sigset_t *set)
 {
-	long long next = 0;
+	long long next = 0, look = 0;
 	bool ready = false;
 	int status = EXIT_OK;
 
 	for (;;) {
-		int sig = next ? wait_signal(set, next) : 0;
+		bool tick = next && watching(t) && look < next;
+		int sig = next ? wait_signal(set, tick ? look : next) : 0;
 
+		if (!sig && tick) {
+			look = now_ms() + WATCH_MS;
+			if (!watch_tick(t))
+				continue;
+			if (chatty(t))
+				tlog(t, "tune: ksmd's work changed: adjusting now");
+		}
 		if (sig == SIGTERM || sig == SIGINT) {
 			tlog(t, "tune: %s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			break;
@@ -898,6 +1004,7 @@ static int daemon_loop(struct tuner *t, const sigset_t *set)
 			ready = true;
 		}
 		next = now_ms() + interval_ms(t);
+		look = now_ms() + WATCH_MS;
 	}
 out:
 	notify("STOPPING=1");
@@ -920,6 +1027,7 @@ static int start_daemon(struct tuner *t, const struct ksm_sample *s)
 		return EXIT_FAIL;
 	open_log(t);
 	ksm_tune_state_init(&t->st, s);
+	ksm_tune_watch_init(&t->watch);
 	tlog(t, "tune: started (pid %ld): %s%s, every %ld.%03ld s%s",
 	     (long)getpid(), t->config.shown,
 	     t->config_missing ? " (not found: the defaults)" : "",
@@ -1047,6 +1155,7 @@ static int tune_run(struct ksm_ctx *ctx, int argc, char **argv)
 	}
 	if (t.once) {
 		ksm_tune_state_init(&t.st, &s);
+		ksm_tune_watch_init(&t.watch);
 		switch (cycle(&t)) {
 		case CYCLE_OK:
 			status = EXIT_OK;

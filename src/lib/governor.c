@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "envfile.h"
+#include "pacer.h"
 #include "parse.h"
 
 const struct ksm_gov_preset ksm_gov_presets[KSM_GOV_PRESETS] = {
@@ -68,33 +69,7 @@ const char *ksm_gov_kind_text(enum ksm_gov_kind kind)
 void ksm_gov_manual(unsigned int budget, double cost_ns,
 		    unsigned long long *pages, unsigned long long *sleep_ms)
 {
-	double f = budget / 100.0, sleep, p;
-
-	/* ksmd always sleeps between batches: 100 % is 99 % */
-	if (f > 0.99)
-		f = 0.99;
-	if (f < 0.001)
-		f = 0.001;
-	if (!(cost_ns > 0))
-		cost_ns = KSM_GOV_DEFAULT_COST_NS;
-	/*
-	 * Batches of about KSM_GOV_BATCH_MS of scanning where the sleep
-	 * allows: share f = scan / (scan + sleep), so sleep = scan (1-f)/f.
-	 * Short sleeps for big budgets, at most a second for small ones.
-	 */
-	sleep = llround(KSM_GOV_BATCH_MS * (1 - f) / f);
-	if (sleep < KSM_GOV_SLEEP_MIN_MS)
-		sleep = KSM_GOV_SLEEP_MIN_MS;
-	if (sleep > KSM_GOV_SLEEP_MAX_MS)
-		sleep = KSM_GOV_SLEEP_MAX_MS;
-	/* then the batch that fills the share: P cost = sleep f / (1 - f) */
-	p = llround(f * sleep * 1e6 / ((1 - f) * cost_ns));
-	if (p < 1)
-		p = 1;
-	if (p > UINT_MAX)
-		p = UINT_MAX;
-	*pages = (unsigned long long)p;
-	*sleep_ms = (unsigned long long)sleep;
+	ksm_pace_knobs(budget / 100.0, cost_ns, pages, sleep_ms);
 }
 
 double ksm_gov_manual_budget(unsigned long long pages,

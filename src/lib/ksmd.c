@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parse.h"
+
 int ksm_task_stat_parse(const char *text, struct ksm_task_stat *st)
 {
 	const char *open = strchr(text, '('), *close = strrchr(text, ')');
@@ -129,4 +131,26 @@ int ksm_task_cpu_ns(const struct ksm_root *root, pid_t pid,
 	*ns = (st.utime + st.stime) * (1000000000ULL / (unsigned long long)hz);
 	*precise = false;
 	return 0;
+}
+
+unsigned long long ksm_read_cow_ksm(const struct ksm_root *root)
+{
+	char text[32768];	/* a few KiB today; room to grow */
+	unsigned long long v;
+	const char *line;
+	char num[32];
+	size_t len;
+
+	if (ksm_root_read(root, "proc/vmstat", text, sizeof(text)))
+		return 0;
+	line = strstr(text, "\ncow_ksm ");
+	if (!line)
+		return 0;
+	line += strlen("\ncow_ksm ");
+	len = strcspn(line, "\n");
+	if (len >= sizeof(num))
+		return 0;
+	memcpy(num, line, len);
+	num[len] = '\0';
+	return ksm_parse_ull(num, &v) ? 0 : v;
 }

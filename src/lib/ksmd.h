@@ -49,4 +49,12 @@ pid_t ksm_find_kthread(const struct ksm_root *root, const char *name);
 int ksm_task_cpu_ns(const struct ksm_root *root, pid_t pid,
 		    unsigned long long *ns, bool *precise);
 
+/*
+ * cow_ksm of /proc/vmstat: writes to merged pages since boot, so merges
+ * that happened meanwhile even when pages_sharing did not grow.  0 when
+ * the kernel has no such line (no CONFIG_KSM vm events) or it cannot be
+ * read.
+ */
+unsigned long long ksm_read_cow_ksm(const struct ksm_root *root);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "envfile.h"
 #include "escape.h"
+#include "governor.h"
 #include "units.h"
 
 /* ---- configuration ---------------------------------------------------- */
@@ -767,35 +769,92 @@ static bool use_advisor(const struct ksm_tune_config *c,
 	}
 }
 
+/* ksmtuned's DECAY (or a negative BOOST's add): the ramp, clamped. */
+static void pace_ramp(const struct ksm_tune_config *c,
+		      const struct ksm_tune_state *prev,
+		      struct ksm_tune_decision *d)
+{
+	long long delta = d->action == TUNE_BOOST ? c->npages_boost :
+			  c->npages_decay;
+	const char *clamp;
+
+	d->npages = next_npages(c, prev->npages, delta, &clamp);
+	appendf(d->reason, sizeof(d->reason), ": %s %+lld -> %lld pages",
+		d->action == TUNE_BOOST ? "boost" : "decay", delta, d->npages);
+	if (clamp)
+		appendf(d->reason, sizeof(d->reason), " (clamped to %s)", clamp);
+}
+
+/* Free memory short while ksmd merges (or may): the full configured pace. */
+static void pace_boost(const struct ksm_tune_config *c,
+		       const struct ksm_tune_work *work,
+		       struct ksm_tune_decision *d)
+{
+	char grew[32];
+
+	d->npages = (long long)c->npages_max;
+	if (!work || work->activity == TUNE_ACT_UNKNOWN)
+		appendf(d->reason, sizeof(d->reason), ": boost: nothing known of ksmd's work yet");
+	else if (work->woke_growth)
+		appendf(d->reason, sizeof(d->reason),
+			": boost: the committed memory grew by %s (a new guest?)",
+			kib(work->woke_growth / 1024, grew, sizeof(grew)));
+	else
+		appendf(d->reason, sizeof(d->reason), ": boost: ksmd is merging");
+	appendf(d->reason, sizeof(d->reason),
+		", merging pays: full pace -> %lld pages (KSM_NPAGES_MAX)",
+		d->npages);
+}
+
+/* Nothing left to merge: the least pages, and a sleep for the idle share. */
+static void pace_idle(const struct ksm_tune_config *c,
+		      const struct ksm_tune_work *work,
+		      struct ksm_tune_decision *d)
+{
+	double cost = work->cost_ns > 0 ? work->cost_ns : KSM_GOV_DEFAULT_COST_NS;
+
+	d->action = TUNE_IDLE;
+	d->npages = (long long)c->npages_min;
+	appendf(d->reason, sizeof(d->reason),
+		": idle: nothing merged in %llu full scans", work->quiet_scans);
+	if (d->advisor)
+		return;		/* the advisor's CPU cap follows npages */
+	d->sleep_ms = ksm_tune_idle_sleep(c->npages_min, cost, d->sleep_ms);
+	appendf(d->reason, sizeof(d->reason),
+		": pages_to_scan %lld, sleep_millisecs %llu (ksmd near %.1f%% of a CPU at %.0f ns a page, %s)",
+		d->npages, d->sleep_ms, KSM_PACE_IDLE_SHARE * 100, cost,
+		work->cost_measured ? "measured" : "the default");
+}
+
 static void decide_needed(const struct ksm_tune_config *c,
 			  const struct ksm_sample *s,
 			  const struct ksm_tune_state *prev,
+			  const struct ksm_tune_work *work,
 			  struct ksm_tune_decision *d)
 {
 	char committed[32], thres[32], total[32], free[32];
 	unsigned long long ceiling;
-	const char *clamp;
-	long long delta;
 
 	kib(d->committed, committed, sizeof(committed));
 	kib(d->thres, thres, sizeof(thres));
 	kib(d->total, total, sizeof(total));
 	kib(d->free, free, sizeof(free));
 	d->action = d->free < d->thres ? TUNE_BOOST : TUNE_DECAY;
-	delta = d->action == TUNE_BOOST ? c->npages_boost : c->npages_decay;
-	d->npages = next_npages(c, prev->npages, delta, &clamp);
-	d->next.npages = d->npages;
 	snprintf(d->reason, sizeof(d->reason),
 		 "KSM needed: committed %s + threshold %s %s total %s",
 		 committed, thres,
 		 d->committed + d->thres >= d->total ? ">=" : "< (but free is low)",
 		 total);
-	appendf(d->reason, sizeof(d->reason),
-		"; free %s (%s) %s threshold %s: %s %+lld -> %lld pages", free,
-		d->free_source, d->action == TUNE_BOOST ? "<" : ">=", thres,
-		d->action == TUNE_BOOST ? "boost" : "decay", delta, d->npages);
-	if (clamp)
-		appendf(d->reason, sizeof(d->reason), " (clamped to %s)", clamp);
+	appendf(d->reason, sizeof(d->reason), "; free %s (%s) %s threshold %s",
+		free, d->free_source, d->action == TUNE_BOOST ? "<" : ">=",
+		thres);
+	if (work && work->activity == TUNE_ACT_IDLE)
+		pace_idle(c, work, d);
+	else if (d->action == TUNE_BOOST && c->npages_boost > 0)
+		pace_boost(c, work, d);
+	else
+		pace_ramp(c, prev, d);
+	d->next.npages = d->npages;
 	if (d->advisor) {
 		ceiling = c->governor ? ksm_tune_governor_budget(c->governor) :
 			  prev->cpu_ceiling;
@@ -820,6 +879,7 @@ static void decide_needed(const struct ksm_tune_config *c,
 int ksm_tune_decide(const struct ksm_tune_config *c, const struct ksm_sample *s,
 		    const struct ksm_committed *cm,
 		    const struct ksm_tune_state *prev,
+		    const struct ksm_tune_work *work,
 		    struct ksm_tune_decision *d)
 {
 	char committed[32], thres[32], total[32], free[32];
@@ -868,7 +928,7 @@ int ksm_tune_decide(const struct ksm_tune_config *c, const struct ksm_sample *s,
 		if (ksm_u(s, KSM_RUN) != 2)
 			want(d, s, prev, KSM_RUN, 0);
 	} else {
-		decide_needed(c, s, prev, d);
+		decide_needed(c, s, prev, work, d);
 	}
 	appendf(d->reason, sizeof(d->reason), "; %zu process%s counted",
 		cm->procs, cm->procs == 1 ? "" : "es");
@@ -882,6 +942,114 @@ int ksm_tune_decide(const struct ksm_tune_config *c, const struct ksm_sample *s,
 		appendf(d->reason, sizeof(d->reason),
 			", %zu by RSS (no smaps_rollup)", cm->rss_fallback);
 	return 0;
+}
+
+/* ---- what ksmd does ------------------------------------------------------ */
+
+void ksm_tune_watch_init(struct ksm_tune_watch *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->cost_ns = KSM_GOV_DEFAULT_COST_NS;
+}
+
+/* ksmd's CPU per page between a and b, as a moving average (as the pacer). */
+static void learn_cost(struct ksm_tune_watch *w,
+		       const struct ksm_pace_reading *a,
+		       const struct ksm_pace_reading *b)
+{
+	unsigned long long pages, cpu;
+
+	if (!a->has_pages_scanned || !b->has_pages_scanned ||
+	    b->pages_scanned <= a->pages_scanned || b->cpu_ns < a->cpu_ns)
+		return;
+	pages = b->pages_scanned - a->pages_scanned;
+	cpu = b->cpu_ns - a->cpu_ns;
+	/* A few pages and a tick of CPU say little: wait for more. */
+	if (pages < 1000 || cpu < 1000000)
+		return;
+	if (w->cost_measured)
+		w->cost_ns = 0.5 * w->cost_ns + 0.5 * ((double)cpu / (double)pages);
+	else
+		w->cost_ns = (double)cpu / (double)pages;
+	w->cost_measured = true;
+}
+
+/* Idle, and the guests' memory grew since: a new guest to merge. */
+static void wake_on_growth(struct ksm_tune_watch *w, bool was_idle,
+			   const struct ksm_pace_reading *r,
+			   unsigned long long committed,
+			   unsigned long long total, struct ksm_tune_work *work)
+{
+	if (!w->act.idle)
+		return;
+	if (!was_idle || committed < w->idle_committed) {
+		/* the lowest: PSS also falls as pages merge */
+		w->idle_committed = committed;
+		return;
+	}
+	if (committed - w->idle_committed <= total / KSM_TUNE_WAKE_GROWTH)
+		return;
+	work->woke_growth = committed - w->idle_committed;
+	/* as a merge would: KSM_PACE_IDLE_SCANS full scans at full pace */
+	w->act.idle = false;
+	w->act.quiet_since = r->full_scans;
+}
+
+void ksm_tune_watch_step(struct ksm_tune_watch *w,
+			 const struct ksm_pace_reading *r, bool has_cpu,
+			 unsigned long long committed, unsigned long long total,
+			 struct ksm_tune_work *work)
+{
+	bool was_idle = w->act.idle;
+
+	memset(work, 0, sizeof(*work));
+	if (!r->running || !w->have_last || !w->last.running) {
+		/* ksmd stopped, or nothing to compare with: start over */
+		memset(&w->act, 0, sizeof(w->act));
+		w->seen_merge = false;
+		work->activity = TUNE_ACT_UNKNOWN;
+	} else {
+		if (has_cpu && w->last_cpu)
+			learn_cost(w, &w->last, r);
+		if (ksm_pace_merged(&w->last, r))
+			w->seen_merge = true;
+		ksm_pace_activity_step(&w->act, &w->last, r);
+		wake_on_growth(w, was_idle, r, committed, total, work);
+		/*
+		 * The tracker counts its start as a merge: until a real one,
+		 * and before KSM_PACE_IDLE_SCANS full scans, nothing is known.
+		 */
+		if (w->act.idle)
+			work->activity = TUNE_ACT_IDLE;
+		else if (w->seen_merge || work->woke_growth)
+			work->activity = TUNE_ACT_WORKING;
+		else
+			work->activity = TUNE_ACT_UNKNOWN;
+		if (r->full_scans >= w->act.quiet_since)
+			work->quiet_scans = r->full_scans - w->act.quiet_since;
+	}
+	work->cost_ns = w->cost_ns;
+	work->cost_measured = w->cost_measured;
+	w->last = *r;
+	w->last_cpu = has_cpu;
+	w->have_last = true;
+}
+
+unsigned long long ksm_tune_idle_sleep(unsigned long long npages,
+				       double cost_ns,
+				       unsigned long long floor_ms)
+{
+	const double f = KSM_PACE_IDLE_SHARE;
+	double ms;
+
+	if (!(cost_ns > 0))
+		cost_ns = KSM_GOV_DEFAULT_COST_NS;
+	/* share f = scan / (scan + sleep), so sleep = scan (1 - f) / f */
+	ms = ceil((double)npages * cost_ns * (1 - f) / f / 1e6);
+	if (ms > KSM_GOV_SLEEP_MAX_MS)
+		ms = KSM_GOV_SLEEP_MAX_MS;
+	return (unsigned long long)ms < floor_ms ? floor_ms :
+	       (unsigned long long)ms;
 }
 
 /* ---- restore at exit ---------------------------------------------------- */

@@ -4,8 +4,10 @@
 #
 # Each preset is written to the real knobs and must then be what
 # `ksmctl governor` recognises, with the method this kernel calls for
-# (6.8+: the scan-time advisor from 10 %, pages_to_scan below; older:
-# pages_to_scan and sleep_millisecs); --dry-run must change nothing.
+# (with the kernel-patch/ series: the CPU advisor, advisor_mode cpu and
+# advisor_target_cpu = budget, for every preset; 6.8+: the scan-time
+# advisor from 10 %, pages_to_scan below; older: pages_to_scan and
+# sleep_millisecs); --dry-run must change nothing.
 # The calibration goes to a private directory (a --sysroot of links to
 # /sys, /proc and /run), so the host's /var/lib/ksmctl is left alone.
 # Every knob is saved and restored.  About 15 s.
@@ -37,19 +39,26 @@ ln -s /proc "$root/proc"
 ln -s /run "$root/run"
 k() { "$ksmctl" --sysroot "$root" "$@"; }
 
-# The writable knobs, but pages_to_scan while an advisor changes it.
+# The writable knobs, but pages_to_scan while an advisor (scan-time or
+# cpu) changes it.
 knobs() {
-	local f
+	local f mode
+	mode=$(ksm_read advisor_mode 2>/dev/null) || mode=none
 	for f in "$KSM_DIR"/*; do
-		[[ -w $f ]] || continue
-		[[ ${f##*/} == pages_to_scan && $(ksm_read advisor_mode 2>/dev/null) == scan-time ]] &&
-			continue
+		[[ $(stat -c %A "$f") == ?rw* ]] || continue	# not -w: root may write anything
+		[[ ${f##*/} == pages_to_scan && $mode != none ]] && continue
 		printf '%s=%s\n' "${f##*/}" "$(< "$f")"
 	done
 }
 
 advisor=0
 [[ -e $KSM_DIR/advisor_mode ]] && advisor=1
+# The series' CPU advisor: "cpu" among the modes and its target knob.
+cpu_advisor=0
+if (( advisor )) && [[ -e $KSM_DIR/advisor_target_cpu &&
+      " $(tr -d '[]' < "$KSM_DIR/advisor_mode") " == *" cpu "* ]]; then
+	cpu_advisor=1
+fi
 declare -A budget=( [full]=95 [medium]=50 [low]=20 [quiet]=1 )
 for p in full medium low quiet; do
 	before=$(knobs)
@@ -65,9 +74,17 @@ for p in full medium low quiet; do
 	[[ $got == "${budget[$p]}" ]] || ksm_fail "$p: budget_percent $got"
 	want=manual
 	(( advisor && budget[$p] >= 10 )) && want=scan-time
+	(( cpu_advisor )) && want=cpu-advisor
 	got=$(jq -r .method <<< "$json")
 	[[ $got == "$want" ]] || ksm_fail "$p: method $got, want $want"
-	if [[ $want == scan-time ]]; then
+	if [[ $want == cpu-advisor ]]; then
+		[[ $(ksm_read advisor_mode) == cpu ]] ||
+			ksm_fail "$p: advisor_mode reads $(ksm_read advisor_mode)"
+		[[ $(ksm_read advisor_target_cpu) == "${budget[$p]}" ]] ||
+			ksm_fail "$p: advisor_target_cpu reads $(ksm_read advisor_target_cpu)"
+		[[ $(jq -r .knobs.advisor_target_cpu <<< "$json") == "${budget[$p]}" ]] ||
+			ksm_fail "$p: governor shows advisor_target_cpu $(jq -r .knobs.advisor_target_cpu <<< "$json")"
+	elif [[ $want == scan-time ]]; then
 		[[ $(ksm_read advisor_mode) == scan-time ]] ||
 			ksm_fail "$p: advisor_mode reads $(ksm_read advisor_mode)"
 		[[ $(ksm_read advisor_max_cpu) == "${budget[$p]}" ]] ||
@@ -86,6 +103,11 @@ json=$(k governor --json)
 [[ $(jq -r .preset <<< "$json") == custom ]] || ksm_fail "--max-cpu 35 reads back as $(jq -r .preset <<< "$json")"
 if (( advisor )); then
 	[[ $(jq -r .budget_percent <<< "$json") == 35 ]] || ksm_fail "--max-cpu 35: $json"
+	if (( cpu_advisor )); then
+		[[ $(jq -r .method <<< "$json") == cpu-advisor &&
+		   $(ksm_read advisor_target_cpu) == 35 ]] ||
+			ksm_fail "--max-cpu 35: advisor_target_cpu reads $(ksm_read advisor_target_cpu): $json"
+	fi
 else
 	est=$(jq -r .budget_estimated <<< "$json")
 	awk -v e="$est" 'BEGIN { exit !(e > 33 && e < 37) }' ||

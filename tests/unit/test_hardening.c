@@ -173,10 +173,10 @@ static void test_tune_meminfo_unreadable(void **state)
 	s.meminfo_err = -ENOMEM;
 	ksm_tune_config_defaults(&c);
 	ksm_tune_state_init(&st, &s);
-	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), -ENODATA);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, NULL, &d), -ENODATA);
 	assert_non_null(strstr(d.reason, "/proc/meminfo: cannot read it: Cannot allocate memory"));
 	s.meminfo_err = -ENODATA;
-	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), -ENODATA);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, NULL, &d), -ENODATA);
 	assert_non_null(strstr(d.reason, "no MemTotal"));
 }
 

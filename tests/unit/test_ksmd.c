@@ -88,6 +88,30 @@ static void test_find_kthread(void **state)
 	free(dir);
 }
 
+static void test_read_cow_ksm(void **state)
+{
+	char *dir = tu_mkroot();
+	struct ksm_root *root;
+
+	(void)state;
+	assert_int_equal(ksm_root_open(&root, dir), 0);
+	/* no /proc/vmstat, or no such line: 0 */
+	assert_int_equal(ksm_read_cow_ksm(root), 0);
+	tu_write(dir, "proc/vmstat", "nr_free_pages 1\ncow_ksm_x 5\n");
+	assert_int_equal(ksm_read_cow_ksm(root), 0);
+	/* the line in the middle of the file, and at its end */
+	tu_write(dir, "proc/vmstat", "nr_free_pages 1\ncow_ksm 1970761\nksm_swpin_copy 0\n");
+	assert_int_equal(ksm_read_cow_ksm(root), 1970761ULL);
+	tu_write(dir, "proc/vmstat", "nr_free_pages 1\ncow_ksm 42");
+	assert_int_equal(ksm_read_cow_ksm(root), 42);
+	/* not a number: 0, not a part of one */
+	tu_write(dir, "proc/vmstat", "nr_free_pages 1\ncow_ksm 12abc\n");
+	assert_int_equal(ksm_read_cow_ksm(root), 0);
+	ksm_root_close(root);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* The running kernel's own ksmd, when there is one. */
 static void test_live_ksmd(void **state)
 {
@@ -166,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_stat_parse),
 		cmocka_unit_test(test_schedstat_parse),
 		cmocka_unit_test(test_find_kthread),
+		cmocka_unit_test(test_read_cow_ksm),
 		cmocka_unit_test(test_live_ksmd),
 		cmocka_unit_test(test_exec_verdict),
 		cmocka_unit_test(test_read_merge_any),

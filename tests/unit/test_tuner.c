@@ -229,118 +229,190 @@ struct decide_case {
 	long long want_npages;
 	const char *writes;		/* "run=1 pages_to_scan=64" in order */
 	const char *reason;		/* a substring */
+	const struct ksm_tune_work *work;	/* NULL: nothing known */
 };
 
 #define NOAVAIL (~0ULL)
+
+/* What ksmd has been doing, as the command would measure it. */
+static const struct ksm_tune_work merging = {
+	.activity = TUNE_ACT_WORKING, .cost_ns = 1500, .cost_measured = true,
+};
+/* idle at 1 us a page: 64 pages cost 64 us, 0.5 % of 12.8 ms */
+static const struct ksm_tune_work idle_cheap = {
+	.activity = TUNE_ACT_IDLE, .quiet_scans = 2, .cost_ns = 1000,
+	.cost_measured = true,
+};
+/* no ksmd to measure (a fixture): 5 us a page, 64 ms */
+static const struct ksm_tune_work idle_default = {
+	.activity = TUNE_ACT_IDLE, .quiet_scans = 3,
+};
+/* 200 us a page would want 2.5 s: the sleep stops at 1 s */
+static const struct ksm_tune_work idle_costly = {
+	.activity = TUNE_ACT_IDLE, .quiet_scans = 2, .cost_ns = 200000,
+	.cost_measured = true,
+};
+static const struct ksm_tune_work new_guest = {
+	.activity = TUNE_ACT_WORKING, .cost_ns = 1500, .cost_measured = true,
+	.woke_growth = 2ULL << 30,
+};
 
 static const struct decide_case decide_cases[] = {
 	/* 16 GiB host, threshold 20% = 3.2 GiB, sleep 10 ms */
 	{ "no qemu at all, memory plentiful: stop", NULL, K618_NONE,
 	  16 * GIB, 8 * GIB, 12 * GIB, 0, 0, 0, 1, 100, 20, 70, 0,
-	  0, TUNE_STOP, 0, "run=0", "KSM not needed: committed 0B" },
+	  0, TUNE_STOP, 0, "run=0", "KSM not needed: committed 0B", NULL },
 	{ "already stopped: nothing to write", NULL, K618_NONE,
 	  16 * GIB, 8 * GIB, 12 * GIB, 0, 0, 0, 0, 100, 20, 70, 0,
-	  0, TUNE_STOP, 0, "", "KSM not needed" },
+	  0, TUNE_STOP, 0, "", "KSM not needed", NULL },
 	{ "unmerged (run 2) counts as stopped", NULL, K618_NONE,
 	  16 * GIB, 8 * GIB, 12 * GIB, 0, 0, 0, 2, 100, 20, 70, 0,
-	  0, TUNE_STOP, 0, "", "KSM not needed" },
+	  0, TUNE_STOP, 0, "", "KSM not needed", NULL },
 	{ "stop keeps npages", NULL, K618_NONE,
 	  16 * GIB, 8 * GIB, 12 * GIB, 0, 0, 0, 1, 600, 10, 70, 600,
-	  0, TUNE_STOP, 600, "run=0", "KSM not needed" },
+	  0, TUNE_STOP, 600, "run=0", "KSM not needed", NULL },
 	{ "committed high, free high: first decay clamps to the minimum", NULL,
 	  K618_NONE, 16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB,
 	  0, 100, 20, 70, 0,
 	  0, TUNE_DECAY, 64, "pages_to_scan=64 sleep_millisecs=10 run=1",
-	  "clamped to KSM_NPAGES_MIN" },
-	{ "free low: boost", NULL, K618_NONE,
-	  16 * GIB, 1 * GIB, 2 * GIB, 0, 0, 14 * GIB, 1, 64, 10, 70, 64,
-	  0, TUNE_BOOST, 364, "pages_to_scan=364", "boost +300 -> 364 pages" },
-	{ "memory rising: boost again", NULL, K618_NONE,
-	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 364, 10, 70, 364,
-	  0, TUNE_BOOST, 664, "pages_to_scan=664", "boost" },
-	{ "boost clamps to the maximum", NULL, K618_NONE,
-	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 1200, 10, 70, 1200,
-	  0, TUNE_BOOST, 1250, "pages_to_scan=1250", "clamped to KSM_NPAGES_MAX" },
+	  "clamped to KSM_NPAGES_MIN", NULL },
+	{ "free low, nothing known yet: boost straight to the maximum", NULL,
+	  K618_NONE, 16 * GIB, 1 * GIB, 2 * GIB, 0, 0, 14 * GIB, 1, 64, 10, 70, 64,
+	  0, TUNE_BOOST, 1250, "pages_to_scan=1250",
+	  "< threshold 3.2G: boost: nothing known of ksmd's work yet, merging pays: full pace -> 1250 pages (KSM_NPAGES_MAX)", NULL },
+	{ "free low, ksmd merging: the maximum, not ksmtuned's +300", NULL,
+	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 364, 10, 70, 364,
+	  0, TUNE_BOOST, 1250, "pages_to_scan=1250",
+	  "boost: ksmd is merging, merging pays: full pace -> 1250 pages", &merging },
+	{ "free low, merging, at the maximum already: nothing to write", NULL,
+	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 1250, 10, 70, 1250,
+	  0, TUNE_BOOST, 1250, "", "full pace -> 1250 pages", &merging },
+	{ "a new guest while idle: the maximum again", NULL,
+	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 64, 13, 70, 64,
+	  0, TUNE_BOOST, 1250, "pages_to_scan=1250 sleep_millisecs=10",
+	  "boost: the committed memory grew by 2G (a new guest?), merging pays", &new_guest },
+	{ "the maximum follows KSM_NPAGES_MAX", "KSM_NPAGES_MAX=4000\n",
+	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 64, 10, 70, 64,
+	  0, TUNE_BOOST, 4000, "pages_to_scan=4000", "full pace -> 4000 pages", &merging },
+	{ "idle, free low: the least pages, a sleep for 0.5% of a CPU", NULL,
+	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 1250, 10, 70, 1250,
+	  0, TUNE_IDLE, 64, "pages_to_scan=64 sleep_millisecs=13",
+	  "< threshold 3.2G: idle: nothing merged in 2 full scans: pages_to_scan 64, sleep_millisecs 13 (ksmd near 0.5% of a CPU at 1000 ns a page, measured)",
+	  &idle_cheap },
+	{ "idle without a measured cost: the default 5 us a page", NULL,
+	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 1250, 10, 70, 1250,
+	  0, TUNE_IDLE, 64, "pages_to_scan=64 sleep_millisecs=64",
+	  "idle: nothing merged in 3 full scans: pages_to_scan 64, sleep_millisecs 64 (ksmd near 0.5% of a CPU at 5000 ns a page, the default)",
+	  &idle_default },
+	{ "idle, decay: the same idle pace", NULL,
+	  K618_NONE, 16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB, 1, 600, 10, 70, 600,
+	  0, TUNE_IDLE, 64, "pages_to_scan=64 sleep_millisecs=64",
+	  ">= threshold 3.2G: idle: nothing merged in 3 full scans", &idle_default },
+	{ "idle: the sleep stops at 1 s", NULL,
+	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 1250, 10, 70, 1250,
+	  0, TUNE_IDLE, 64, "pages_to_scan=64 sleep_millisecs=1000",
+	  "sleep_millisecs 1000", &idle_costly },
+	{ "idle: never shorter than ksmtuned's sleep", NULL,
+	  K618_NONE, 2 * GIB, 0, 100 * 1024, 0, 0, 2 * GIB, 1, 1250, 80, 70, 1250,
+	  0, TUNE_IDLE, 64, "pages_to_scan=64", "sleep_millisecs 80 (", &idle_cheap },
+	{ "idle, KSM_NPAGES_MIN 640: ten times the sleep", "KSM_NPAGES_MIN=640\n",
+	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 1250, 10, 70, 1250,
+	  0, TUNE_IDLE, 640, "pages_to_scan=640 sleep_millisecs=128", "sleep_millisecs 128", &idle_cheap },
+	{ "idle on the advisor: its CPU cap at the least, the sleep ksmtuned's", NULL,
+	  K618_SCAN, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 14 * GIB, 1, 5000, 10, 70, 1250,
+	  0, TUNE_IDLE, 64, "advisor_max_cpu=4",
+	  "idle: nothing merged in 2 full scans; the scan-time advisor sets pages_to_scan: advisor_max_cpu 4% of 70%",
+	  &idle_cheap },
+	{ "decay while merging: ksmtuned's", NULL, K618_NONE,
+	  16 * GIB, 6 * GIB, 6 * GIB, 0, 0, 14 * GIB, 1, 664, 10, 70, 664,
+	  0, TUNE_DECAY, 614, "pages_to_scan=614", "decay -50 -> 614 pages", &merging },
 	{ "memory falling: decay", NULL, K618_NONE,
 	  16 * GIB, 6 * GIB, 6 * GIB, 0, 0, 14 * GIB, 1, 664, 10, 70, 664,
-	  0, TUNE_DECAY, 614, "pages_to_scan=614", "decay -50 -> 614 pages" },
+	  0, TUNE_DECAY, 614, "pages_to_scan=614", "decay -50 -> 614 pages", NULL },
 	{ "free exactly at the threshold decays (ksmtuned's -lt)", NULL, K618_NONE,
 	  10 * 1024 * 1024, 0, 2097152, 0, 0, 9 * GIB, 1, 500, 10, 70, 500,
-	  0, TUNE_DECAY, 450, "pages_to_scan=450", ">= threshold" },
+	  0, TUNE_DECAY, 450, "pages_to_scan=450", ">= threshold", NULL },
 	{ "free at the threshold and little committed: needed", NULL, K618_NONE,
 	  10 * 1024 * 1024, 0, 2097152, 0, 0, 0, 0, 100, 10, 70, 0,
 	  0, TUNE_DECAY, 64, "pages_to_scan=64 sleep_millisecs=16 run=1",
-	  "< (but free is low) total 10G; free 2G (MemAvailable) >= threshold 2G: decay" },
+	  "< (but free is low) total 10G; free 2G (MemAvailable) >= threshold 2G: decay", NULL },
 	{ "committed + threshold == total: needed (ksmtuned's -lt)", NULL, K618_NONE,
 	  10 * 1024 * 1024, 0, 8 * GIB, 0, 0, 8 * GIB, 0, 100, 16, 70, 0,
-	  0, TUNE_DECAY, 64, "pages_to_scan=64 run=1", "committed 8G + threshold 2G >= total 10G" },
+	  0, TUNE_DECAY, 64, "pages_to_scan=64 run=1", "committed 8G + threshold 2G >= total 10G", NULL },
 	{ "one KiB less committed: not needed", NULL, K618_NONE,
 	  10 * 1024 * 1024, 0, 8 * GIB, 0, 0, 8 * GIB - 1, 1, 100, 16, 70, 0,
-	  0, TUNE_STOP, 0, "run=0", "KSM not needed" },
+	  0, TUNE_STOP, 0, "run=0", "KSM not needed", NULL },
 	{ "THRES_CONST dominates on a small host", "KSM_THRES_CONST=1048576\n",
 	  K618_NONE, 2 * GIB, 0, 1536 * 1024, 0, 0, 0, 0, 100, 20, 70, 0,
-	  0, TUNE_STOP, 0, "", "threshold 1G < total 2G" },
+	  0, TUNE_STOP, 0, "", "threshold 1G < total 2G", NULL },
 	{ "small host sleeps more", NULL, K618_NONE,
 	  2 * GIB, 0, 100 * 1024, 0, 0, 2 * GIB, 0, 100, 20, 70, 0,
-	  0, TUNE_BOOST, 300, "pages_to_scan=300 sleep_millisecs=80 run=1", "boost" },
+	  0, TUNE_BOOST, 1250, "pages_to_scan=1250 sleep_millisecs=80 run=1", "boost", NULL },
 	{ "large host: sleep floors at 10 ms", NULL, K618_NONE,
-	  256 * GIB, 0, 1 * GIB, 0, 0, 255 * GIB, 1, 300, 20, 70, 0,
-	  0, TUNE_BOOST, 300, "sleep_millisecs=10", "boost" },
+	  256 * GIB, 0, 1 * GIB, 0, 0, 255 * GIB, 1, 1250, 20, 70, 0,
+	  0, TUNE_BOOST, 1250, "sleep_millisecs=10", "boost", NULL },
 	{ "KSM_SLEEP_MSEC scales", "KSM_SLEEP_MSEC=40\n", K618_NONE,
-	  8 * GIB, 0, 100 * 1024, 0, 0, 8 * GIB, 1, 300, 80, 70, 0,
-	  0, TUNE_BOOST, 300, "", "boost" },
+	  8 * GIB, 0, 100 * 1024, 0, 0, 8 * GIB, 1, 1250, 80, 70, 0,
+	  0, TUNE_BOOST, 1250, "", "boost", NULL },
 	{ "ksmtuned's free: MemFree+Buffers+Cached", "KSM_FREE_METRIC=ksmtuned\n",
 	  K618_NONE, 16 * GIB, 1 * GIB, 12 * GIB, 1 * GIB, 1 * GIB, 14 * GIB,
 	  1, 100, 10, 70, 100,
-	  0, TUNE_BOOST, 400, "pages_to_scan=400", "free 3G (MemFree+Buffers+Cached) < threshold" },
+	  0, TUNE_BOOST, 1250, "pages_to_scan=1250", "free 3G (MemFree+Buffers+Cached) < threshold", NULL },
 	{ "MemAvailable is what counts by default", NULL,
 	  K618_NONE, 16 * GIB, 1 * GIB, 12 * GIB, 1 * GIB, 1 * GIB, 14 * GIB,
 	  1, 100, 10, 70, 100,
-	  0, TUNE_DECAY, 64, "pages_to_scan=64", "free 12G (MemAvailable) >= threshold" },
+	  0, TUNE_DECAY, 64, "pages_to_scan=64", "free 12G (MemAvailable) >= threshold", NULL },
 	{ "no MemAvailable (< 3.14): ksmtuned's sum", NULL, K61,
 	  16 * GIB, 1 * GIB, NOAVAIL, 0, 0, 14 * GIB, 1, 100, 10, 0, 100,
-	  0, TUNE_BOOST, 400, "pages_to_scan=400", "no MemAvailable before Linux 3.14" },
+	  0, TUNE_BOOST, 1250, "pages_to_scan=1250", "no MemAvailable before Linux 3.14", NULL },
 	{ "6.1: no advisor, auto drives pages_to_scan", NULL, K61,
 	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 0, 0,
-	  0, TUNE_BOOST, 300, "pages_to_scan=300 sleep_millisecs=10 run=1", "boost" },
+	  0, TUNE_BOOST, 1250, "pages_to_scan=1250 sleep_millisecs=10 run=1", "boost", NULL },
 	{ "advisor on, auto: advisor_max_cpu instead of pages_to_scan", NULL,
-	  K618_SCAN, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 14 * GIB, 0, 5000, 20, 70, 0,
-	  0, TUNE_BOOST, 300, "advisor_max_cpu=17 sleep_millisecs=10 run=1",
-	  "advisor_max_cpu 17% of 70%" },
+	  K618_SCAN, 16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB, 0, 5000, 20, 70, 400,
+	  0, TUNE_DECAY, 350, "advisor_max_cpu=20 sleep_millisecs=10 run=1",
+	  "advisor_max_cpu 20% of 70%", NULL },
 	{ "advisor at the maximum vigour reaches the ceiling", NULL,
 	  K618_SCAN, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 14 * GIB, 0, 5000, 10, 70, 1200,
-	  0, TUNE_BOOST, 1250, "run=1", "advisor_max_cpu 70% of 70%" },
+	  0, TUNE_BOOST, 1250, "run=1", "advisor_max_cpu 70% of 70%", NULL },
 	{ "KSM_USE_ADVISOR=yes switches it on", "KSM_USE_ADVISOR=yes\n",
 	  K618_NONE, 16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 70, 0,
 	  0, TUNE_DECAY, 64, "advisor_mode=scan-time advisor_max_cpu=4 sleep_millisecs=10 run=1",
-	  "4% of 70%" },
+	  "4% of 70%", NULL },
 	{ "KSM_USE_ADVISOR=no switches it off to drive pages_to_scan",
 	  "KSM_USE_ADVISOR=no\n", K618_SCAN, 16 * GIB, 8 * GIB, 8 * GIB, 0, 0,
 	  14 * GIB, 1, 5000, 10, 70, 0,
-	  0, TUNE_DECAY, 64, "advisor_mode=none pages_to_scan=64", "decay" },
+	  0, TUNE_DECAY, 64, "advisor_mode=none pages_to_scan=64", "decay", NULL },
 	{ "KSM_USE_ADVISOR=yes on 6.1: refused", "KSM_USE_ADVISOR=yes\n", K61,
 	  16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 0, 0,
-	  -ENOENT, TUNE_STOP, 0, "", "KSM_USE_ADVISOR=yes needs the scan-time advisor" },
+	  -ENOENT, TUNE_STOP, 0, "", "KSM_USE_ADVISOR=yes needs the scan-time advisor", NULL },
 	{ "KSM_GOVERNOR=low caps the advisor at 20%", "KSM_GOVERNOR=low\n",
 	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 70, 1200,
 	  0, TUNE_BOOST, 1250, "advisor_mode=scan-time advisor_max_cpu=20",
-	  "20% of 20% (KSM_GOVERNOR=low)" },
+	  "20% of 20% (KSM_GOVERNOR=low)", NULL },
+	{ "KSM_GOVERNOR=low, boost from nothing: the whole budget", "KSM_GOVERNOR=low\n",
+	  K618_NONE, 16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 70, 0,
+	  0, TUNE_BOOST, 1250, "advisor_mode=scan-time advisor_max_cpu=20", "20% of 20%", NULL },
 	{ "KSM_GOVERNOR=quiet: 1%", "KSM_GOVERNOR=quiet\n",
 	  K618_SCAN, 16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 70, 0,
-	  0, TUNE_DECAY, 64, "advisor_max_cpu=1", "1% of 1%" },
+	  0, TUNE_DECAY, 64, "advisor_max_cpu=1", "1% of 1%", NULL },
 	{ "KSM_GOVERNOR on 6.1: refused", "KSM_GOVERNOR=full\n", K61,
 	  16 * GIB, 8 * GIB, 8 * GIB, 0, 0, 14 * GIB, 0, 100, 20, 0, 0,
-	  -ENOENT, TUNE_STOP, 0, "", "KSM_GOVERNOR needs the scan-time advisor" },
+	  -ENOENT, TUNE_STOP, 0, "", "KSM_GOVERNOR needs the scan-time advisor", NULL },
 	{ "everything already as wanted: nothing to write", NULL, K618_NONE,
 	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 1250, 10, 70, 1250,
-	  0, TUNE_BOOST, 1250, "", "boost" },
+	  0, TUNE_BOOST, 1250, "", "boost", NULL },
 	{ "no MemTotal: cannot decide", NULL, K618_NONE,
 	  0, 8 * GIB, 12 * GIB, 0, 0, 0, 1, 100, 20, 70, 0,
-	  -ENODATA, TUNE_STOP, 0, "", "no MemTotal" },
-	{ "negative boost and positive decay are taken as given",
+	  -ENODATA, TUNE_STOP, 0, "", "no MemTotal", NULL },
+	{ "a negative boost is taken as given: no jump to the maximum",
 	  "KSM_NPAGES_BOOST=-100\nKSM_NPAGES_DECAY=100\n", K618_NONE,
 	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 500, 10, 70, 500,
-	  0, TUNE_BOOST, 400, "pages_to_scan=400", "boost -100 -> 400" },
+	  0, TUNE_BOOST, 400, "pages_to_scan=400", "boost -100 -> 400", &merging },
+	{ "KSM_NPAGES_BOOST=0 keeps the pace: no jump either",
+	  "KSM_NPAGES_BOOST=0\n", K618_NONE,
+	  16 * GIB, 1 * GIB, 1 * GIB, 0, 0, 15 * GIB, 1, 500, 10, 70, 500,
+	  0, TUNE_BOOST, 500, "", "boost +0 -> 500", NULL },
 };
 
 static void make_sample(const struct decide_case *tc, struct ksm_sample *s)
@@ -411,7 +483,7 @@ static void test_decide_table(void **state)
 		make_sample(tc, &s);
 		ksm_tune_state_init(&prev, &s);
 		prev.npages = tc->npages;
-		rc = ksm_tune_decide(&c, &s, &cm, &prev, &d);
+		rc = ksm_tune_decide(&c, &s, &cm, &prev, tc->work, &d);
 		format_writes(&d, writes, sizeof(writes));
 		if (rc != tc->rc || !strstr(d.reason, tc->reason))
 			fail_msg("%s: rc %d (want %d), reason: %s (want ...%s...)",
@@ -440,23 +512,39 @@ static void test_decide_table(void **state)
 	}
 }
 
-/* Memory rising, then falling, then the guests leaving: one run. */
+/*
+ * Memory rising, ksmd merging, then done, then merging again, memory
+ * falling, the guests leaving and coming back: one run.
+ */
 static void test_decide_sequence(void **state)
 {
+	static const struct ksm_tune_work unknown = { .activity = TUNE_ACT_UNKNOWN };
 	static const struct {
 		unsigned long long avail, committed;
+		const struct ksm_tune_work *work;
 		long long npages;
-		unsigned long long run;
+		unsigned long long run, sleep;
+		enum ksm_tune_action action;
 	} steps[] = {
-		{ 12 * GIB, 0, 0, 0 },		/* idle: stays off */
-		{ 6 * GIB, 13 * GIB, 64, 1 },	/* guests start: on, min */
-		{ 2 * GIB, 14 * GIB, 364, 1 },	/* pressure: boost */
-		{ 1 * GIB, 15 * GIB, 664, 1 },
-		{ 1 * GIB, 15 * GIB, 964, 1 },
-		{ 1 * GIB, 15 * GIB, 1250, 1 },	/* clamped */
-		{ 4 * GIB, 14 * GIB, 1200, 1 },	/* merged enough: decay */
-		{ 12 * GIB, 1 * GIB, 1200, 0 },	/* guests gone: off */
-		{ 2 * GIB, 14 * GIB, 1250, 1 },	/* back: resumes from npages */
+		/* no guests: stays off */
+		{ 12 * GIB, 0, &unknown, 0, 0, 20, TUNE_STOP },
+		/* guests start, free plenty: on, ksmtuned's decay to the min */
+		{ 6 * GIB, 13 * GIB, &unknown, 64, 1, 10, TUNE_DECAY },
+		/* pressure, nothing known yet: the full pace at once */
+		{ 2 * GIB, 14 * GIB, &unknown, 1250, 1, 10, TUNE_BOOST },
+		/* merging: stays there (ksmtuned would be at 364 by now) */
+		{ 1 * GIB, 15 * GIB, &merging, 1250, 1, 10, TUNE_BOOST },
+		/* nothing merged for 2 full scans: idle, however short free is */
+		{ 1 * GIB, 15 * GIB, &idle_default, 64, 1, 64, TUNE_IDLE },
+		{ 1 * GIB, 15 * GIB, &idle_cheap, 64, 1, 13, TUNE_IDLE },
+		/* a merge again: the full pace again, ksmtuned's sleep */
+		{ 1 * GIB, 15 * GIB, &merging, 1250, 1, 10, TUNE_BOOST },
+		/* merged enough: decay */
+		{ 4 * GIB, 14 * GIB, &merging, 1200, 1, 10, TUNE_DECAY },
+		/* guests gone: off, npages kept */
+		{ 12 * GIB, 1 * GIB, &merging, 1200, 0, 10, TUNE_STOP },
+		/* back, short of memory: nothing known of the new work */
+		{ 2 * GIB, 14 * GIB, &unknown, 1250, 1, 10, TUNE_BOOST },
 	};
 	struct decide_case tc = { .kernel = K618_NONE, .total = 16 * GIB,
 				  .sleep = 20, .pages = 100 };
@@ -474,7 +562,7 @@ static void test_decide_sequence(void **state)
 
 		tc.avail = steps[i].avail;
 		make_sample(&tc, &s);
-		assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+		assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, steps[i].work, &d), 0);
 		/* apply the writes to the "kernel" */
 		for (int w = 0; w < d.count; w++)
 			switch (d.writes[w].id) {
@@ -484,14 +572,159 @@ static void test_decide_sequence(void **state)
 			default: fail_msg("step %zu: unexpected write", i);
 			}
 		st = d.next;
-		if (st.npages != steps[i].npages || tc.run != steps[i].run)
-			fail_msg("step %zu: npages %lld run %llu, want %lld %llu: %s",
-				 i, st.npages, tc.run, steps[i].npages,
-				 steps[i].run, d.reason);
+		if (st.npages != steps[i].npages || tc.run != steps[i].run ||
+		    tc.sleep != steps[i].sleep || d.action != steps[i].action)
+			fail_msg("step %zu: npages %lld run %llu sleep %llu action %d, want %lld %llu %llu %d: %s",
+				 i, st.npages, tc.run, tc.sleep, d.action,
+				 steps[i].npages, steps[i].run, steps[i].sleep,
+				 steps[i].action, d.reason);
 		if (tc.run)
 			assert_int_equal(tc.pages, st.npages);
 	}
 	assert_int_equal(st.cycles, ARRAY_SIZE(steps));
+}
+
+/* ---- what ksmd does: the readings between cycles ------------------------ */
+
+/* A reading: t seconds, cpu ms, scanned pages, full scans, merged, cow. */
+static struct ksm_pace_reading reading(double t, unsigned long long cpu_ms,
+				       unsigned long long scanned,
+				       unsigned long long scans,
+				       unsigned long long merged,
+				       unsigned long long cow, bool running)
+{
+	return (struct ksm_pace_reading){
+		.seconds = t, .cpu_ns = cpu_ms * 1000000ULL,
+		.has_pages_scanned = true, .pages_scanned = scanned,
+		.full_scans = scans, .merged = merged, .cow = cow,
+		.running = running,
+	};
+}
+
+static void test_watch(void **state)
+{
+	const unsigned long long total = 16ULL << 30, guests = 12ULL << 30;
+	struct ksm_tune_watch w;
+	struct ksm_tune_work work;
+	struct ksm_pace_reading r;
+
+	(void)state;
+	ksm_tune_watch_init(&w);
+	/* the first cycle: nothing to compare with, the default cost */
+	r = reading(0, 0, 0, 0, 0, 0, true);
+	ksm_tune_watch_step(&w, &r, true, guests, total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_UNKNOWN);
+	assert_false(work.cost_measured);
+	assert_true(work.cost_ns == 5000);
+	/* merged: working; 2000 ms over 1000000 pages is 2 us a page */
+	r = reading(10, 2000, 1000000, 3, 50000, 0, true);
+	ksm_tune_watch_step(&w, &r, true, guests, total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_WORKING);
+	assert_true(work.cost_measured);
+	assert_true(work.cost_ns == 2000);
+	/* one full scan without a merge: still working */
+	r = reading(20, 3000, 2000000, 4, 50000, 0, true);
+	ksm_tune_watch_step(&w, &r, true, guests, total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_WORKING);
+	assert_int_equal(work.quiet_scans, 1);
+	assert_true(work.cost_ns == 1500);	/* (2000 + 1000) / 2 */
+	/* a merge written to since (cow_ksm) is a merge too */
+	r = reading(30, 3500, 2500000, 6, 50000, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests, total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_WORKING);
+	assert_int_equal(work.quiet_scans, 0);
+	/* two full scans with nothing merged: idle */
+	r = reading(40, 4000, 3500000, 8, 50000, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests, total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_IDLE);
+	assert_int_equal(work.quiet_scans, 2);
+	/* the guests' PSS falls a little, then grows by less than 1/32 of
+	 * MemTotal (512M here): still idle */
+	r = reading(50, 4010, 3510000, 8, 50000, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests - (100 << 20), total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_IDLE);
+	r = reading(60, 4020, 3520000, 8, 50000, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests + (400 << 20), total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_IDLE);
+	assert_int_equal(work.woke_growth, 0);
+	/* a new guest: 1 GiB more than the lowest seen while idle */
+	r = reading(70, 4030, 3530000, 8, 50000, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests + (924ULL << 20), total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_WORKING);
+	assert_int_equal(work.woke_growth, 1ULL << 30);
+	/* it merges nothing for two full scans: idle again */
+	r = reading(80, 4500, 4000000, 9, 50000, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests + (924ULL << 20), total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_WORKING);
+	r = reading(90, 5000, 4500000, 10, 50000, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests + (924ULL << 20), total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_IDLE);
+	/* the first merge ends it */
+	r = reading(100, 5100, 4600000, 10, 50001, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests + (924ULL << 20), total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_WORKING);
+	/* ksmd stopped: nothing known any more, a restart starts over */
+	r = reading(110, 5100, 4600000, 10, 50001, 10, false);
+	ksm_tune_watch_step(&w, &r, true, guests, total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_UNKNOWN);
+	r = reading(120, 5200, 4700000, 10, 50001, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests, total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_UNKNOWN);
+	/* the tracker's first step counts as a merge: still unknown */
+	r = reading(130, 5300, 4800000, 13, 50001, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests, total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_UNKNOWN);
+	r = reading(140, 5400, 4900000, 15, 50001, 10, true);
+	ksm_tune_watch_step(&w, &r, true, guests, total, &work);
+	assert_int_equal(work.activity, TUNE_ACT_IDLE);
+}
+
+/* No ksmd to read (a fixture), or too little work: the cost stays. */
+static void test_watch_cost_unknown(void **state)
+{
+	struct ksm_tune_watch w;
+	struct ksm_tune_work work;
+	struct ksm_pace_reading r;
+
+	(void)state;
+	ksm_tune_watch_init(&w);
+	r = reading(0, 0, 0, 0, 0, 0, true);
+	ksm_tune_watch_step(&w, &r, false, 0, 0, &work);
+	r = reading(10, 0, 1000000, 1, 10, 0, true);
+	ksm_tune_watch_step(&w, &r, false, 0, 0, &work);
+	assert_int_equal(work.activity, TUNE_ACT_WORKING);
+	assert_false(work.cost_measured);
+	assert_true(work.cost_ns == 5000);
+	/* ksmd found now, but the reading before had no CPU time */
+	r = reading(20, 900, 2000000, 2, 10, 0, true);
+	ksm_tune_watch_step(&w, &r, true, 0, 0, &work);
+	assert_false(work.cost_measured);
+	/* 500 pages say nothing; nor does 0.5 ms of CPU */
+	r = reading(30, 1000, 2000500, 2, 10, 0, true);
+	ksm_tune_watch_step(&w, &r, true, 0, 0, &work);
+	assert_false(work.cost_measured);
+	r = reading(40, 1000, 2100500, 2, 10, 0, true);
+	ksm_tune_watch_step(&w, &r, true, 0, 0, &work);
+	assert_false(work.cost_measured);
+	/* no pages_scanned (before 6.6): the default stays */
+	r = reading(50, 2000, 0, 3, 10, 0, true);
+	r.has_pages_scanned = false;
+	ksm_tune_watch_step(&w, &r, true, 0, 0, &work);
+	assert_false(work.cost_measured);
+	assert_true(work.cost_ns == 5000);
+}
+
+static void test_idle_sleep(void **state)
+{
+	(void)state;
+	/* 64 pages at 5 us: 320 us of scanning is 0.5 % of 64 ms */
+	assert_int_equal(ksm_tune_idle_sleep(64, 5000, 10), 64);
+	assert_int_equal(ksm_tune_idle_sleep(64, 0, 10), 64);	/* default */
+	assert_int_equal(ksm_tune_idle_sleep(64, 1000, 10), 13);
+	assert_int_equal(ksm_tune_idle_sleep(64, 100, 10), 10);	/* ksmtuned's */
+	assert_int_equal(ksm_tune_idle_sleep(64, 100000, 10), 1000);
+	/* a floor above a second (SLEEP_MSEC on a small host) wins */
+	assert_int_equal(ksm_tune_idle_sleep(64, 100000, 1500), 1500);
 }
 
 /* A process vanishing mid-scan: counted as such, the rest still decides. */
@@ -511,7 +744,7 @@ static void test_decide_vanished(void **state)
 	ksm_tune_config_defaults(&c);
 	make_sample(&tc, &s);
 	ksm_tune_state_init(&st, &s);
-	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, NULL, &d), 0);
 	assert_int_equal(d.action, TUNE_DECAY);
 	assert_non_null(strstr(d.reason, "2 processes counted, 1 exited while read, 1 not readable"));
 }
@@ -532,15 +765,15 @@ static void test_decide_outside_change(void **state)
 	ksm_tune_config_defaults(&c);
 	make_sample(&tc, &s);
 	ksm_tune_state_init(&st, &s);
-	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, NULL, &d), 0);
 	assert_int_equal(d.count, 1);
 	assert_null(strstr(d.reason, "outside the tuner"));
-	st = d.next;			/* pages_to_scan 300, applied */
+	st = d.next;			/* pages_to_scan 1250, applied */
 	tc.pages = 777;			/* ksmctl set pages_to_scan 777 */
 	make_sample(&tc, &s);
-	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &merging, &d), 0);
 	assert_non_null(strstr(d.reason, "pages_to_scan was set to 777 outside the tuner"));
-	assert_int_equal(d.writes[0].to.u, 600);
+	assert_int_equal(d.writes[0].to.u, 1250);
 }
 
 /* ---- the restore plan ------------------------------------------------- */
@@ -564,8 +797,9 @@ static void apply(struct decide_case *tc, const struct ksm_tune_write *w, int n)
 
 static void test_restore(void **state)
 {
+	/* free plenty: ksmtuned's decay, below the ceiling */
 	struct decide_case tc = { .kernel = K618_NONE, .total = 16 * GIB,
-				  .avail = 1 * GIB, .run = 0, .pages = 500,
+				  .avail = 8 * GIB, .run = 0, .pages = 500,
 				  .sleep = 20, .max_cpu = 40 };
 	struct ksm_committed cm = { .bytes = 15 * GIB * 1024 };
 	struct ksm_tune_write w[8];
@@ -584,11 +818,11 @@ static void test_restore(void **state)
 	ksm_tune_state_init(&st, &s);
 	/* nothing changed yet: nothing to restore */
 	assert_int_equal(ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note)), 0);
-	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, NULL, &d), 0);
 	apply(&tc, d.writes, d.count);
 	st = d.next;
 	assert_int_equal(tc.kernel, K618_SCAN);
-	assert_int_equal(tc.max_cpu, 10);	/* 300 of 1250 of 40%, up */
+	assert_int_equal(tc.max_cpu, 3);	/* 64 of 1250 of 40%, up */
 	/* the advisor happens to run at the start value of pages_to_scan */
 	tc.pages = 500;
 	make_sample(&tc, &s);
@@ -617,7 +851,7 @@ static void test_restore(void **state)
 	/* the usual case: one pass, pages_to_scan after the mode */
 	tc = (struct decide_case){ .kernel = K618_SCAN, .total = 16 * GIB,
 				   .avail = 1 * GIB, .run = 1, .pages = 4321,
-				   .sleep = 10, .max_cpu = 10 };
+				   .sleep = 10, .max_cpu = 3 };
 	make_sample(&tc, &s);
 	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
 	assert_int_equal(n, 5);
@@ -648,7 +882,7 @@ static void test_restore_leaves_others_changes(void **state)
 	ksm_tune_config_defaults(&c);
 	make_sample(&tc, &s);
 	ksm_tune_state_init(&st, &s);
-	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, NULL, &d), 0);
 	apply(&tc, d.writes, d.count);
 	st = d.next;
 	tc.sleep = 200;			/* ksmctl set sleep_millisecs 200 */
@@ -667,7 +901,7 @@ static void test_restore_leaves_others_changes(void **state)
 static void test_restore_advisor_kept(void **state)
 {
 	struct decide_case tc = { .kernel = K618_SCAN, .total = 16 * GIB,
-				  .avail = 1 * GIB, .run = 1, .pages = 3000,
+				  .avail = 8 * GIB, .run = 1, .pages = 3000,
 				  .sleep = 20, .max_cpu = 70 };
 	struct ksm_committed cm = { .bytes = 15 * GIB * 1024 };
 	struct ksm_tune_write w[8];
@@ -682,7 +916,7 @@ static void test_restore_advisor_kept(void **state)
 	ksm_tune_config_defaults(&c);
 	make_sample(&tc, &s);
 	ksm_tune_state_init(&st, &s);
-	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, &d), 0);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, NULL, &d), 0);
 	for (int i = 0; i < d.count; i++)
 		assert_int_not_equal(d.writes[i].id, KSM_PAGES_TO_SCAN);
 	apply(&tc, d.writes, d.count);
@@ -975,6 +1209,9 @@ int main(void)
 		cmocka_unit_test(test_governor_budgets),
 		cmocka_unit_test(test_decide_table),
 		cmocka_unit_test(test_decide_sequence),
+		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_watch_cost_unknown),
+		cmocka_unit_test(test_idle_sleep),
 		cmocka_unit_test(test_decide_vanished),
 		cmocka_unit_test(test_decide_outside_change),
 		cmocka_unit_test(test_restore),
