@@ -90,21 +90,6 @@ for (( i = 0; i < 600; i++ )); do
 done
 [[ -e $ready ]] || { echo "governor-bench: the workload is not ready after 60 s" >&2; exit 1; }
 
-ksmd_ns() {
-	local ns _
-	read -r ns _ < "/proc/$ksmd/schedstat"
-	printf '%s' "$ns"
-}
-
-# ksmd's share of one CPU (%) over $window seconds
-measure() {
-	local c0 c1 t0 t1
-	c0=$(ksmd_ns); t0=$(date +%s%N)
-	sleep "$window"
-	c1=$(ksmd_ns); t1=$(date +%s%N)
-	awk -v c="$(( c1 - c0 ))" -v t="$(( t1 - t0 ))" 'BEGIN { printf "%.2f", 100 * c / t }'
-}
-
 if [[ -e $KSM_DIR/advisor_mode ]]; then
 	k set -q advisor_mode none || exit 1
 fi
@@ -136,7 +121,7 @@ for p in $presets; do
 	ksm_on_exit "kill -TERM $fpid 2>/dev/null; wait $fpid 2>/dev/null"
 	sleep "$settle"
 	method=$(k governor --json | jq -r .method)
-	got=$(measure)
+	got=$(ksm_ksmd_share "$ksmd" "$window")
 	b=${budget[$p]}
 	state=$(k governor --json | jq -r .preset)
 	activity=$(k governor --json | jq -r '.follow.activity // "-"')

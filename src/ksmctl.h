@@ -97,6 +97,14 @@ int ksm_run_txn(struct ksm_ctx *ctx, struct ksm_txn *t,
 extern volatile sig_atomic_t ksm_stop;
 void ksm_catch_signals(void);
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long long ksm_now_ms(void);
+/*
+ * For daemons that block their signals and take them between steps:
+ * wait for one of set until deadline (ksm_now_ms()); 0 on timeout.
+ */
+int ksm_wait_signal(const sigset_t *set, long long deadline);
+
 /* txnrun.c, for the unmerge flow */
 void ksm_print_plan(const struct ksm_txn *t, bool dry_run);
 void ksm_report_failure(const struct ksm_txn *t);

@@ -303,34 +303,6 @@ int gov_follow_running(const struct ksm_root *root, struct gov_follow_state *st)
 
 /* ---- the loop ------------------------------------------------------------------ */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* Wait for one of the signals in set until deadline (ms); 0 on timeout. */
-static int wait_signal(const sigset_t *set, long long deadline)
-{
-	for (;;) {
-		long long left = deadline - now_ms();
-		struct timespec ts;
-		int sig;
-
-		if (left <= 0)
-			return 0;
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000;
-		sig = sigtimedwait(set, NULL, &ts);
-		if (sig > 0)
-			return sig;
-		if (errno == EAGAIN)
-			return 0;
-	}
-}
-
 static const char *activity_name(const struct follower *f, bool running)
 {
 	if (!running)
@@ -456,10 +428,10 @@ int gov_follow(struct ksm_ctx *ctx, const struct gov_follow_args *fa)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	status = follow_start(&f, &prev);
-	next = now_ms();
+	next = ksm_now_ms();
 	while (!status) {
 		next += fa->interval_ms;
-		sig = wait_signal(&set, next);
+		sig = ksm_wait_signal(&set, next);
 		if (sig)
 			break;
 		status = follow_step(&f, &prev);

@@ -930,34 +930,6 @@ static void reload(struct tuner *t)
 	tlog(t, "tune: reloaded %s", t->config.shown);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* Wait for a signal until deadline (ms); 0 on timeout. */
-static int wait_signal(const sigset_t *set, long long deadline)
-{
-	for (;;) {
-		long long left = deadline - now_ms();
-		struct timespec ts;
-		int sig;
-
-		if (left <= 0)
-			return 0;
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000;
-		sig = sigtimedwait(set, NULL, &ts);
-		if (sig > 0)
-			return sig;
-		if (errno == EAGAIN)
-			return 0;
-	}
-}
-
 static int daemon_loop(struct tuner *t, const sigset_t *set)
 {
 	long long next = 0, look = 0;
@@ -966,10 +938,10 @@ static int daemon_loop(struct tuner *t, const sigset_t *set)
 
 	for (;;) {
 		bool tick = next && watching(t) && look < next;
-		int sig = next ? wait_signal(set, tick ? look : next) : 0;
+		int sig = next ? ksm_wait_signal(set, tick ? look : next) : 0;
 
 		if (!sig && tick) {
-			look = now_ms() + WATCH_MS;
+			look = ksm_now_ms() + WATCH_MS;
 			if (!watch_tick(t))
 				continue;
 			if (chatty(t))
@@ -987,7 +959,7 @@ static int daemon_loop(struct tuner *t, const sigset_t *set)
 		}
 		switch (cycle(t)) {
 		case CYCLE_RETRY:
-			next = now_ms() + (interval_ms(t) < LOCK_RETRY_MS ?
+			next = ksm_now_ms() + (interval_ms(t) < LOCK_RETRY_MS ?
 					   interval_ms(t) : LOCK_RETRY_MS);
 			continue;
 		case CYCLE_FATAL:
@@ -1003,8 +975,8 @@ static int daemon_loop(struct tuner *t, const sigset_t *set)
 			notify("READY=1");
 			ready = true;
 		}
-		next = now_ms() + interval_ms(t);
-		look = now_ms() + WATCH_MS;
+		next = ksm_now_ms() + interval_ms(t);
+		look = ksm_now_ms() + WATCH_MS;
 	}
 out:
 	notify("STOPPING=1");

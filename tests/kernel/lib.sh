@@ -44,7 +44,7 @@
 #
 # Public: ksm_skip, ksm_require_root_and_ksm, ksm_read, ksm_write,
 # ksm_save_knobs, ksm_restore_knobs, ksm_on_exit, ksm_wait_full_scans,
-# ksm_start_mapper, ksm_stop_mapper, ksm_wait_ksmd_forget.  Names
+# ksm_start_mapper, ksm_stop_mapper, ksm_wait_ksmd_forget, ksm_ksmd_share.  Names
 # starting with ksm__ are private.
 
 [[ -n ${KSM_LIB_LOADED:-} ]] && return 0
@@ -443,6 +443,18 @@ ksm_wait_full_scans() {
 		fi
 		sleep 0.1
 	done
+}
+
+# ksm_ksmd_share PID SECONDS: the share of one CPU (%) the ksmd thread
+# PID used over SECONDS, from /proc/PID/schedstat (nanoseconds).
+ksm_ksmd_share() {
+	local pid=$1 c0 c1 t0 t1 _
+	read -r c0 _ < "/proc/$pid/schedstat" || return 1
+	t0=$(date +%s%N)
+	sleep "$2"
+	read -r c1 _ < "/proc/$pid/schedstat" || return 1
+	t1=$(date +%s%N)
+	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.2f", 100 * c / t }'
 }
 
 ksm__tmpdir() {

@@ -40,21 +40,6 @@ ln -s /sys "$root/sys"
 ln -s /proc "$root/proc"
 k() { "$ksmctl" --sysroot "$root" "$@"; }
 
-ksmd_ns() {
-	local ns _
-	read -r ns _ < "/proc/$ksmd/schedstat"
-	printf '%s' "$ns"
-}
-
-# ksmd's share of one CPU (%) over $1 seconds
-ksmd_share() {
-	local c0 t0 c1 t1
-	c0=$(ksmd_ns); t0=$(date +%s%N)
-	sleep "$1"
-	c1=$(ksmd_ns); t1=$(date +%s%N)
-	awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.2f", 100 * c / t }'
-}
-
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 start_follower() {
@@ -91,7 +76,7 @@ ksm_check "a second follower exits 1" [ "$rc" == 1 ]
 [[ $out == *"another 'ksmctl governor --follow' runs (pid $FPID"* ]] ||
 	ksm_fail "a second follower said: $out"
 
-share=$(ksmd_share 4)
+share=$(ksm_ksmd_share "$ksmd" 4)
 lt "$share" 75 || ksm_fail "ksmd at $share % of a CPU under a 50 % budget"
 
 # Other processes whose memory KSM scans (a virtual machine) give ksmd
@@ -120,7 +105,7 @@ else
 	ksm_check "idle once everything is merged" [ "$(k governor --json | jq -r .follow.activity)" == idle ]
 	ksm_check "idle: sleep_millisecs 200" [ "$(ksm_read sleep_millisecs)" == 200 ]
 	sleep 3	# a step at the idle pace
-	share=$(ksmd_share 5)
+	share=$(ksm_ksmd_share "$ksmd" 5)
 	lt "$share" 2 || ksm_fail "idle ksmd at $share % of a CPU"
 fi
 
