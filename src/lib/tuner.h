@@ -29,7 +29,8 @@
  *   - boost while ksmd merges, or before anything is known (the first
  *     cycle, ksmd just started): npages = NPAGES_MAX at once, since
  *     merging is what frees the memory that is short;
- *   - idle (nothing merged for KSM_PACE_IDLE_SCANS full scans), boost or
+ *   - idle (nothing merged for KSM_PACE_IDLE_SCANS full scans and
+ *     KSM_PACE_IDLE_SECONDS), boost or
  *     decay: npages = NPAGES_MIN and a sleep that holds ksmd near
  *     KSM_PACE_IDLE_SHARE of a CPU at its measured cost per page, at least
  *     ksmtuned's sleep and at most 1 s.  The first merge, or a noticeable
@@ -151,7 +152,7 @@ enum ksm_tune_action {
 enum ksm_tune_activity {
 	TUNE_ACT_UNKNOWN,	/* nothing known yet: the first cycle, ksmd stopped */
 	TUNE_ACT_WORKING,	/* merged within KSM_PACE_IDLE_SCANS full scans */
-	TUNE_ACT_IDLE,		/* nothing merged for KSM_PACE_IDLE_SCANS full scans */
+	TUNE_ACT_IDLE,		/* no merge in KSM_PACE_IDLE_SCANS scans and _SECONDS */
 };
 
 /* What the command measured of ksmd for one decision (ksm_tune_watch_step). */
