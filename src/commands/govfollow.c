@@ -55,25 +55,19 @@ struct follower {
 static int take_reading(struct follower *f, struct ksm_sample *s,
 			struct ksm_pace_reading *r)
 {
-	struct timespec now;
+	unsigned long long cpu_ns;
 	bool precise;
 	int err;
 
-	memset(r, 0, sizeof(*r));
-	err = ksm_task_cpu_ns(f->ctx->root, f->ksmd, &r->cpu_ns, &precise);
+	err = ksm_task_cpu_ns(f->ctx->root, f->ksmd, &cpu_ns, &precise);
 	if (!err)
 		err = ksm_sample_read(f->ctx->root, s);
 	if (err)
 		return err;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	r->seconds = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-	r->has_pages_scanned = ksm_has(s, KSM_PAGES_SCANNED) &&
-			       !s->v[KSM_PAGES_SCANNED].shift;
-	r->pages_scanned = ksm_u(s, KSM_PAGES_SCANNED);
-	r->full_scans = ksm_u(s, KSM_FULL_SCANS);
-	r->merged = ksm_u(s, KSM_PAGES_SHARING) + ksm_u(s, KSM_ZERO_PAGES);
+	memset(r, 0, sizeof(*r));
+	ksm_pace_reading_fill(r, s);
+	r->cpu_ns = cpu_ns;
 	r->cow = ksm_read_cow_ksm(f->ctx->root);
-	r->running = ksm_u(s, KSM_RUN) == 1;
 	return 0;
 }
 

@@ -525,18 +525,9 @@ static void watch_ksmd(struct tuner *t, const struct ksm_sample *s,
 	struct ksm_pace_reading r = { 0 };
 	bool has_cpu;
 
-	r.seconds = (double)s->when.tv_sec + (double)s->when.tv_nsec / 1e9;
+	ksm_pace_reading_fill(&r, s);
 	has_cpu = read_ksmd_cpu(t, &r.cpu_ns);
-	r.has_pages_scanned = ksm_has(s, KSM_PAGES_SCANNED) &&
-			      !s->v[KSM_PAGES_SCANNED].shift;
-	r.pages_scanned = ksm_has(s, KSM_PAGES_SCANNED) ?
-			  ksm_u(s, KSM_PAGES_SCANNED) : 0;
-	r.full_scans = ksm_has(s, KSM_FULL_SCANS) ? ksm_u(s, KSM_FULL_SCANS) : 0;
-	r.merged = (ksm_has(s, KSM_PAGES_SHARING) ?
-		    ksm_u(s, KSM_PAGES_SHARING) : 0) +
-		   (ksm_has(s, KSM_ZERO_PAGES) ? ksm_u(s, KSM_ZERO_PAGES) : 0);
 	r.cow = ksm_read_cow_ksm(t->ctx->root);
-	r.running = ksm_has(s, KSM_RUN) && ksm_u(s, KSM_RUN) == 1;
 	ksm_tune_watch_step(&t->watch, &r, has_cpu, committed,
 			    s->has_meminfo ? s->mem.bytes[MEM_TOTAL] : 0, work);
 }

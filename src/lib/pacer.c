@@ -108,21 +108,42 @@ void ksm_pacer_init(struct ksm_pacer *p, double budget, double cost_ns)
 	pace_from_cost(p);
 }
 
+void ksm_pace_reading_fill(struct ksm_pace_reading *r,
+			   const struct ksm_sample *s)
+{
+	r->seconds = (double)s->when.tv_sec + (double)s->when.tv_nsec / 1e9;
+	r->has_pages_scanned = ksm_has(s, KSM_PAGES_SCANNED) &&
+			       !s->v[KSM_PAGES_SCANNED].shift;
+	r->pages_scanned = ksm_u(s, KSM_PAGES_SCANNED);
+	r->full_scans = ksm_u(s, KSM_FULL_SCANS);
+	r->merged = ksm_u(s, KSM_PAGES_SHARING) + ksm_u(s, KSM_ZERO_PAGES);
+	r->running = ksm_u(s, KSM_RUN) == 1;
+}
+
+double ksm_pace_cost(const struct ksm_pace_reading *a,
+		     const struct ksm_pace_reading *b)
+{
+	unsigned long long pages, cpu;
+
+	if (!a->has_pages_scanned || !b->has_pages_scanned ||
+	    b->pages_scanned <= a->pages_scanned || b->cpu_ns < a->cpu_ns)
+		return 0;
+	pages = b->pages_scanned - a->pages_scanned;
+	cpu = b->cpu_ns - a->cpu_ns;
+	/* A few pages and a tick of CPU say little: wait for more. */
+	if (pages < 100 || cpu < 1000000)
+		return 0;
+	return (double)cpu / (double)pages;
+}
+
 /* Learn the cost per page from what ksmd did between a and b. */
 static void learn_cost(struct ksm_pacer *p, const struct ksm_pace_reading *a,
 		       const struct ksm_pace_reading *b)
 {
-	unsigned long long pages, cpu = b->cpu_ns - a->cpu_ns;
-	double now;
+	double now = ksm_pace_cost(a, b);
 
-	if (!a->has_pages_scanned || !b->has_pages_scanned ||
-	    b->pages_scanned <= a->pages_scanned || b->cpu_ns < a->cpu_ns)
+	if (!(now > 0))
 		return;
-	pages = b->pages_scanned - a->pages_scanned;
-	/* A few pages and a tick of CPU say little: wait for more. */
-	if (pages < 100 || cpu < 1000000)
-		return;
-	now = (double)cpu / (double)pages;
 	/* Moving average: one odd interval does not swing the batch. */
 	p->cost_ns = 0.5 * p->cost_ns + 0.5 * now;
 	/* The dearest region of the last scans, fading. */

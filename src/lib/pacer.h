@@ -27,6 +27,8 @@
 
 #include <stdbool.h>
 
+#include "sample.h"
+
 /* Full scans, and seconds, without a merge before the work is done:
  * a quick full scan can miss the merges of pages written now and then. */
 #define KSM_PACE_IDLE_SCANS 2
@@ -93,6 +95,22 @@ struct ksm_pace_reading {
 	unsigned long long cow;		/* cow_ksm (/proc/vmstat), 0 if absent */
 	bool running;			/* run reads 1 */
 };
+
+/*
+ * The reading's counters from a sample: its time, pages_scanned,
+ * full_scans, merged and running (a counter the kernel lacks reads 0).
+ * cpu_ns and cow are the caller's: they come from other files.
+ */
+void ksm_pace_reading_fill(struct ksm_pace_reading *r,
+			   const struct ksm_sample *s);
+
+/*
+ * ksmd's CPU time per scanned page between a and b (ns), or 0 when they
+ * cannot tell: no pages_scanned (before 6.6), or too few pages or too
+ * little CPU time to say much.
+ */
+double ksm_pace_cost(const struct ksm_pace_reading *a,
+		     const struct ksm_pace_reading *b);
 
 /*
  * Did ksmd merge anything between a and b?  Pages merged since are

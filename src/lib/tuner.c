@@ -957,20 +957,11 @@ static void learn_cost(struct ksm_tune_watch *w,
 		       const struct ksm_pace_reading *a,
 		       const struct ksm_pace_reading *b)
 {
-	unsigned long long pages, cpu;
+	double now = ksm_pace_cost(a, b);
 
-	if (!a->has_pages_scanned || !b->has_pages_scanned ||
-	    b->pages_scanned <= a->pages_scanned || b->cpu_ns < a->cpu_ns)
+	if (!(now > 0))
 		return;
-	pages = b->pages_scanned - a->pages_scanned;
-	cpu = b->cpu_ns - a->cpu_ns;
-	/* A few pages and a tick of CPU say little: wait for more. */
-	if (pages < 1000 || cpu < 1000000)
-		return;
-	if (w->cost_measured)
-		w->cost_ns = 0.5 * w->cost_ns + 0.5 * ((double)cpu / (double)pages);
-	else
-		w->cost_ns = (double)cpu / (double)pages;
+	w->cost_ns = w->cost_measured ? 0.5 * w->cost_ns + 0.5 * now : now;
 	w->cost_measured = true;
 }
 

@@ -258,6 +258,25 @@ static void slow_scans_keep_the_dear_batch(void **state)
 	assert_true(p.pages > 2 * dear);
 }
 
+static void cost_between_readings(void **state)
+{
+	struct ksm_pace_reading a = at(0, 0, 1, 100), b = at(1, 2, 1, 100);
+
+	(void)state;
+	/* no pages_scanned (before 6.6): no cost */
+	b.pages_scanned = 1000;
+	assert_true(ksm_pace_cost(&a, &b) == 0);
+	a.has_pages_scanned = b.has_pages_scanned = true;
+	/* 1000 pages for 2 ms: 2 us a page */
+	assert_true(fabs(ksm_pace_cost(&a, &b) - 2000) < 1e-9);
+	/* too few pages, or under a millisecond: nothing to say */
+	b.pages_scanned = 99;
+	assert_true(ksm_pace_cost(&a, &b) == 0);
+	b.pages_scanned = 1000;
+	b.cpu_ns = 999999;
+	assert_true(ksm_pace_cost(&a, &b) == 0);
+}
+
 static void learns_the_cost_and_bounds_the_batch(void **state)
 {
 	struct ksm_pacer p;
@@ -298,6 +317,7 @@ int main(void)
 		cmocka_unit_test(waits_for_a_few_cycles),
 		cmocka_unit_test(overspending_is_paid_back),
 		cmocka_unit_test(slow_scans_keep_the_dear_batch),
+		cmocka_unit_test(cost_between_readings),
 		cmocka_unit_test(learns_the_cost_and_bounds_the_batch),
 	};
 

@@ -699,11 +699,11 @@ static void test_watch_cost_unknown(void **state)
 	r = reading(20, 900, 2000000, 2, 10, 0, true);
 	ksm_tune_watch_step(&w, &r, true, 0, 0, &work);
 	assert_false(work.cost_measured);
-	/* 500 pages say nothing; nor does 0.5 ms of CPU */
-	r = reading(30, 1000, 2000500, 2, 10, 0, true);
+	/* 50 pages say nothing; nor does 0.5 ms of CPU */
+	r = reading(30, 1000, 2000050, 2, 10, 0, true);
 	ksm_tune_watch_step(&w, &r, true, 0, 0, &work);
 	assert_false(work.cost_measured);
-	r = reading(40, 1000, 2100500, 2, 10, 0, true);
+	r = reading(40, 1000, 2100050, 2, 10, 0, true);
 	ksm_tune_watch_step(&w, &r, true, 0, 0, &work);
 	assert_false(work.cost_measured);
 	/* no pages_scanned (before 6.6): the default stays */
