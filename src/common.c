@@ -219,3 +219,30 @@ int ksm_wait_signal(const sigset_t *set, long long deadline)
 			return 0;
 	}
 }
+
+int ksm_txn_getopt(const struct ksm_command *cmd, int c,
+		   struct ksm_txn_opts *opts)
+{
+	switch (c) {
+	case 'n':
+		opts->dry_run = true;
+		return 1;
+	case 'q':
+		opts->quiet = true;
+		return 1;
+	case 'W':
+		opts->no_wait = true;
+		return 1;
+	case 'U':
+		opts->unmerge = true;
+		return 1;
+	case 'f':
+		opts->force = true;
+		return 1;
+	case 'T':
+		return ksm_parse_seconds(cmd, "--timeout", optarg,
+					 &opts->drain_timeout_ms) ? -1 : 1;
+	default:
+		return 0;
+	}
+}

@@ -92,6 +92,14 @@ struct ksm_txn_opts {
 };
 int ksm_run_txn(struct ksm_ctx *ctx, struct ksm_txn *t,
 		const struct ksm_txn_opts *opts);
+/*
+ * The writers' shared options, as ksm_getopt() returned c: -n, -q,
+ * --no-wait ('W'), --unmerge ('U'), --force ('f'), --timeout ('T').
+ * 1 when c was one of them, 0 when not, -1 for a bad value (the usage
+ * error is printed).
+ */
+int ksm_txn_getopt(const struct ksm_command *cmd, int c,
+		   struct ksm_txn_opts *opts);
 
 /* Raised by SIGINT/SIGTERM while a long write runs (ksm_catch_signals). */
 extern volatile sig_atomic_t ksm_stop;

@@ -440,28 +440,9 @@ static int apply_run(struct ksm_ctx *ctx, int argc, char **argv)
 		case 's':
 			a.strict = true;
 			break;
-		case 'n':
-			opts.dry_run = true;
-			break;
-		case 'q':
-			opts.quiet = true;
-			break;
-		case 'U':
-			opts.unmerge = true;
-			break;
-		case 'f':
-			opts.force = true;
-			break;
-		case 'T':
-			if (ksm_parse_seconds(&cmd_apply, "--timeout", optarg,
-					      &opts.drain_timeout_ms))
-				return EXIT_USAGE;
-			break;
-		case 'W':
-			opts.no_wait = true;
-			break;
 		default:
-			return EXIT_USAGE;
+			if (ksm_txn_getopt(&cmd_apply, c, &opts) != 1)
+				return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

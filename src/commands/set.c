@@ -118,32 +118,9 @@ static int set_run(struct ksm_ctx *ctx, int argc, char **argv)
 	int c, status;
 
 	shield_negative_values(argc, argv, true);
-	while ((c = ksm_getopt(&cmd_set, argc, argv)) != -1) {
-		switch (c) {
-		case 'n':
-			opts.dry_run = true;
-			break;
-		case 'q':
-			opts.quiet = true;
-			break;
-		case 'W':
-			opts.no_wait = true;
-			break;
-		case 'U':
-			opts.unmerge = true;
-			break;
-		case 'f':
-			opts.force = true;
-			break;
-		case 'T':
-			if (ksm_parse_seconds(&cmd_set, "--timeout", optarg,
-					      &opts.drain_timeout_ms))
-				return EXIT_USAGE;
-			break;
-		default:
+	while ((c = ksm_getopt(&cmd_set, argc, argv)) != -1)
+		if (ksm_txn_getopt(&cmd_set, c, &opts) != 1)
 			return EXIT_USAGE;
-		}
-	}
 	shield_negative_values(argc, argv, false);
 	if (optind >= argc)
 		return ksm_usage_error(&cmd_set, "no knob given");
