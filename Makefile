@@ -106,7 +106,7 @@ build/bench/%: bench/%.c
 
 .PHONY: all deps run check check-unit check-cli check-docs check-kernel \
 	check-san install uninstall clean deps-kernel check-kernel-patch \
-	fuzz fuzz-built check-fuzz check-fault soak
+	fuzz fuzz-built check-fuzz check-fault soak check-fresh
 .DEFAULT_GOAL := all
 
 all: build/ksmctl $(call HELPER_BINS,build) $(BENCH_SRC:bench/%.c=build/bench/%)
@@ -136,6 +136,11 @@ check-docs: all
 	@tests/run-all.sh docs
 check-kernel: all check-kernel-patch
 	@tests/run-all.sh kernel
+# The package lists proved complete: build and test in a minimal Debian
+# root that has only what `make deps deps-kernel` installs (root; about
+# 40 minutes cold; not part of check).  tools/check-fresh.sh says more.
+check-fresh:
+	@tools/check-fresh.sh
 # The patch series, built and booted under qemu (kernel-patch/README.md).
 check-kernel-patch: all
 	@kernel-patch/harness/run.sh

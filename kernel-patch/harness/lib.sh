@@ -10,7 +10,8 @@
 #	77	skipped; it has put the reason in STAGE_NOTE
 #	other	failed; STAGE_NOTE may say why
 # and may set STAGE_NOTE to a short remark ("cached", "3 patches") on
-# success too.
+# success too.  tools/check-fresh.sh runs its steps through it as well,
+# with H_PREFIX=check-fresh.
 
 STAGE_NAMES=()
 STAGE_RESULTS=()
@@ -18,7 +19,7 @@ STAGE_TIMES=()
 STAGE_NOTE=
 
 h_say() {
-	printf 'kernel-patch: %s\n' "$*"
+	printf '%s: %s\n' "${H_PREFIX:-kernel-patch}" "$*"
 }
 
 h_now() {

@@ -314,7 +314,8 @@ copy_with_libs() {
 }
 
 # Host programs copied into the guest, with their libraries: what
-# ksmctl's real-kernel suite needs beyond busybox and bash.
+# ksmctl's real-kernel suite needs beyond busybox and bash.  Each must be
+# on the host (debian-packages lists their packages).
 GUEST_TOOLS="jq getconf setpriv flock pgrep pkill nice"
 
 # The selftests as the kernel's Makefile builds them, but static and
@@ -364,7 +365,7 @@ st_userland() {
 	# Tools ksmctl's suite uses that busybox lacks.
 	mkdir -p "$root/usr/bin"
 	for app in $GUEST_TOOLS; do
-		f=$(command -v "$app") || { echo "note: no $app for the guest"; continue; }
+		f=$(command -v "$app") || { STAGE_NOTE="command not found: $app"; return 1; }
 		cp -L "$f" "$root/usr/bin/" && copy_with_libs "$f" "$root" || return 1
 	done
 
