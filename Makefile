@@ -14,9 +14,10 @@ VERSION := 0.1
 CC ?= gcc
 PKGS := smartcols json-c libcap ncursesw
 # Debian packages for building and testing (installed by `make deps`).
+# systemd: systemd-analyze verifies the units (tests/tune).
 DEB_PACKAGES := gcc make pkg-config libsmartcols-dev libjson-c-dev libcap-dev \
 	libcmocka-dev jq groff-base shellcheck zsh libncurses-dev tmux \
-	clang-14 libclang-rt-14-dev
+	clang-14 libclang-rt-14-dev systemd
 # ... and for the kernel-patch qemu harness (kernel sources, qemu, busybox).
 DEB_KERNEL_PACKAGES := $(shell sed 's/\#.*//' kernel-patch/harness/debian-packages)
 
@@ -111,8 +112,11 @@ build/bench/%: bench/%.c
 
 all: build/ksmctl $(call HELPER_BINS,build) $(BENCH_SRC:bench/%.c=build/bench/%)
 
+# ... and Debian's ksmtuned script, fetched, not installed (tests/tune
+# compares with it; tools/fetch-ksmtuned.sh says why not installed).
 deps:
 	@tools/deps.sh $(DEB_PACKAGES)
+	@tools/fetch-ksmtuned.sh build/ref
 
 deps-kernel:
 	@tools/deps.sh $(DEB_KERNEL_PACKAGES)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../ksmctl.h"
+#include "../report.h"
 #include "../lib/conf.h"
 #include "../lib/escape.h"
 #include "../lib/governor.h"
@@ -488,7 +489,7 @@ static int apply_run(struct ksm_ctx *ctx, int argc, char **argv)
 			       ksm_gov_kind_text(plan.kind));
 	}
 	build_txn(&a, none, &t, 0);
-	return ksm_run_txn(ctx, &t, &opts);
+	return ksm_change_cli(ctx, &t, &opts);
 }
 
 /* ---- save ------------------------------------------------------------- */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../ksmctl.h"
+#include "../report.h"
 #include "../lib/escape.h"
 #include "../lib/metrics.h"
 #include "../lib/procs.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../ksmctl.h"
+#include "../report.h"
 #include "../lib/escape.h"
 #include "show.h"
 

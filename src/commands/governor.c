@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../ksmctl.h"
+#include "../report.h"
 #include "../lib/escape.h"
 #include "../lib/parse.h"
 #include "../lib/governor.h"
@@ -336,7 +337,7 @@ static int set_budget(struct ksm_ctx *ctx, const struct gov *g,
 			printf("note: ksmd is stopped (run %llu): the budget applies once it runs ('ksmctl start')\n",
 			       ksm_u(&g->s, KSM_RUN));
 	}
-	return ksm_run_txn(ctx, &t, opts);
+	return ksm_change_cli(ctx, &t, opts);
 }
 
 /* ---- calibrate ------------------------------------------------------- */

@@ -28,6 +28,7 @@
 #include "../lib/pacer.h"
 #include "../lib/parse.h"
 #include "../lib/txn.h"
+#include "../report.h"
 #include "show.h"
 
 /* The knobs the follower writes, and restores on exit. */
@@ -120,7 +121,7 @@ static int write_knobs(struct follower *f, const struct ksm_value *want,
 	if (!err) {
 		err = ksm_txn_apply(&t, f->ctx->root);
 		if (err)
-			ksm_report_failure(&t);
+			ksm_report_txn_failure(&t);
 	}
 	ksm_lock_release(&lock);
 	return err;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../ksmctl.h"
+#include "../report.h"
 #include "../lib/escape.h"
 #include "../lib/parse.h"
 #include "../lib/procs.h"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../ksmctl.h"
+#include "../report.h"
 #include "../lib/escape.h"
 
 static const struct option set_opts[] = {
@@ -131,5 +132,5 @@ static int set_run(struct ksm_ctx *ctx, int argc, char **argv)
 	status = add_pairs(&t, argc - optind, argv + optind);
 	if (status)
 		return status;
-	return ksm_run_txn(ctx, &t, &opts);
+	return ksm_change_cli(ctx, &t, &opts);
 }

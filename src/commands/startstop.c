@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../ksmctl.h"
+#include "../report.h"
 #include "../lib/envfile.h"
 #include "../lib/escape.h"
 
@@ -165,7 +166,7 @@ static int start_run(struct ksm_ctx *ctx, int argc, char **argv)
 	if (status)
 		return status;
 	ksm_txn_add(&t, "run", "1", &why);
-	return ksm_run_txn(ctx, &t, &opts);
+	return ksm_change_cli(ctx, &t, &opts);
 }
 
 static const struct option stop_opts[] = {
@@ -219,17 +220,13 @@ static int stop_run(struct ksm_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return ksm_usage_error(&cmd_stop, "unexpected argument '%s'",
 				       argv[optind]);
-	if (opts.unmerge) {
-		struct ksm_unmerge_opts uo = {
-			.force = opts.force, .dry_run = opts.dry_run,
-			.quiet = opts.quiet,
-		};
-
-		return ksm_unmerge_all(ctx, &uo, false, opts.no_wait);
-	}
-	if (opts.force)
+	if (opts.force && !opts.unmerge)
 		return ksm_usage_error(&cmd_stop, "--force goes with --unmerge");
 	ksm_txn_init(&t, 0);
-	ksm_txn_add(&t, "run", "0", &why);
-	return ksm_run_txn(ctx, &t, &opts);
+	/* --unmerge: the unmerge leaves ksmd stopped, as unmerge-all does */
+	opts.unmerge_all = opts.unmerge;
+	opts.unmerge = false;
+	if (!opts.unmerge_all)
+		ksm_txn_add(&t, "run", "0", &why);
+	return ksm_change_cli(ctx, &t, &opts);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../ksmctl.h"
+#include "../report.h"
 #include "../lib/escape.h"
 #include "../lib/metrics.h"
 #include "../lib/units.h"

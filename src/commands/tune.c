@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../ksmctl.h"
+#include "../report.h"
 #include "../lib/committed.h"
 #include "../lib/escape.h"
 #include "../lib/ksmd.h"
@@ -448,9 +449,12 @@ static int take_lock(struct tuner *t, struct ksm_lock *lock)
 	pid_t holder = 0;
 	int err;
 
-	if (t->once)
-		return ksm_take_lock(t->ctx, lock, false) ? -EIO : 0;
 	err = ksm_lock_take(t->ctx->root, lock, false, &holder);
+	if (err == -EWOULDBLOCK && t->once) {
+		ksm_warn("waiting for ksmctl (pid %ld) to finish its change...",
+			 (long)holder);
+		err = ksm_lock_take(t->ctx->root, lock, true, NULL);
+	}
 	if (err == -EWOULDBLOCK) {
 		if (chatty(t))
 			tlog(t, "tune: another ksmctl (pid %ld) is changing KSM settings; trying again in %d ms",
@@ -585,7 +589,7 @@ static void report_decision(struct tuner *t, const struct ksm_tune_decision *d,
 	if (t->once) {
 		printf("%s\n", d->reason);
 		if (tx->count)
-			ksm_print_plan(tx, t->dry_run);
+			ksm_report_plan(tx, t->dry_run);
 		else
 			printf("nothing to change\n");
 		return;
@@ -655,7 +659,7 @@ static enum cycle_result cycle(struct tuner *t)
 		err = ksm_txn_apply(&tx, t->ctx->root);
 		if (err) {
 			/* the transaction put back what it wrote */
-			ksm_report_failure(&tx);
+			ksm_report_txn_failure(&tx);
 			log_to_file(t, "tune: a write failed; see stderr");
 			res = CYCLE_FAILED;
 			goto out;
@@ -729,7 +733,7 @@ static int restore(struct tuner *t)
 				tlog(t, "%s: %s; the knobs were not restored",
 				     culprit->name, why.why);
 			else
-				ksm_report_failure(&tx);
+				ksm_report_txn_failure(&tx);
 			return err;
 		}
 		if (!n)

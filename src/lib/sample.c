@@ -150,7 +150,8 @@ static void meminfo_knobs(struct ksm_sample *s)
 	}
 }
 
-int ksm_sample_read(const struct ksm_root *root, struct ksm_sample *s)
+int ksm_sample_read_only(const struct ksm_root *root,
+			 bool (*wanted)(enum ksm_knob_id id), struct ksm_sample *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->dirs = ksm_root_knob_dirs(root);
@@ -160,12 +161,25 @@ int ksm_sample_read(const struct ksm_root *root, struct ksm_sample *s)
 		return err ? err : -ENOENT;
 	}
 	s->page_size = sysconf(_SC_PAGESIZE);
-	read_release(root, s);
 	clock_gettime(CLOCK_MONOTONIC, &s->when);
-	for (int i = 0; i < KSM_KNOB_COUNT; i++)
-		ksm_knob_read(root, &ksm_knobs[i], &s->v[i]);
+	for (int i = 0; i < KSM_KNOB_COUNT; i++) {
+		if (!wanted || wanted((enum ksm_knob_id)i))
+			ksm_knob_read(root, &ksm_knobs[i], &s->v[i]);
+		else
+			s->v[i].err = -ENODATA;
+	}
 	read_meminfo(root, s);
 	meminfo_knobs(s);
+	return 0;
+}
+
+int ksm_sample_read(const struct ksm_root *root, struct ksm_sample *s)
+{
+	int err = ksm_sample_read_only(root, NULL, s);
+
+	if (err)
+		return err;
+	read_release(root, s);
 	find_unknown(root, s);
 	return 0;
 }

@@ -42,6 +42,14 @@ struct ksm_sample {
  */
 int ksm_sample_read(const struct ksm_root *root, struct ksm_sample *s);
 
+/*
+ * The same, for a loop that runs every second: only the knobs wanted()
+ * says (the others read as -ENODATA), /proc/meminfo, no kernel release
+ * and no look for unknown files.
+ */
+int ksm_sample_read_only(const struct ksm_root *root,
+			 bool (*wanted)(enum ksm_knob_id id), struct ksm_sample *s);
+
 /* Read one knob into v. */
 int ksm_knob_read(const struct ksm_root *root, const struct ksm_knob *knob,
 		  struct ksm_value *v);

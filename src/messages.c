@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Messages on stderr, the exit check of stdout, and advice on write errors. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ksmctl.h"
+
+/*
+ * Is stderr the journal's stream (systemd sets JOURNAL_STREAM to its
+ * "device:inode")?  Then each line carries its syslog priority as "<N>",
+ * which journald takes off and keeps: `journalctl -p warning` works.
+ */
+static bool stderr_is_journal(void)
+{
+	static int known = -1;
+	const char *env;
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (known >= 0)
+		return known;
+	env = getenv("JOURNAL_STREAM");
+	known = env && sscanf(env, "%llu:%llu", &dev, &ino) == 2 &&
+		fstat(STDERR_FILENO, &st) == 0 &&
+		(unsigned long long)st.st_dev == dev &&
+		(unsigned long long)st.st_ino == ino;
+	return known;
+}
+
+static void vmessage(int priority, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	if (stderr_is_journal())
+		fprintf(stderr, "<%d>", priority);
+	fprintf(stderr, PROGRAM ": ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void ksm_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void ksm_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+int ksm_usage_error(const struct ksm_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(LOG_ERR, fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, "Try '" PROGRAM " %s --help' for more information.\n",
+			cmd->name);
+	else
+		fprintf(stderr, "Try '" PROGRAM " --help' for more information.\n");
+	return EXIT_USAGE;
+}
+
+static bool has_dac_override(void)
+{
+	cap_flag_value_t value = CAP_CLEAR;
+	cap_t caps = cap_get_proc();
+
+	if (!caps)
+		return false;
+	cap_get_flag(caps, CAP_DAC_OVERRIDE, CAP_EFFECTIVE, &value);
+	cap_free(caps);
+	return value == CAP_SET;
+}
+
+const char *ksm_write_hint(int err)
+{
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+		if (geteuid() != 0 && !has_dac_override())
+			return " (needs root)";
+		return " (the kernel refuses writes to this file)";
+	case -EROFS:
+		return " (/sys is mounted read-only, as in most containers)";
+	default:
+		return "";
+	}
+}
+
+int ksm_close_stdout(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (errno != EPIPE)
+			fprintf(stderr, PROGRAM ": write error: %s\n",
+				strerror(errno));
+		return status ? status : EXIT_FAIL;
+	}
+	return status;
+}
+
