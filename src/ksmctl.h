@@ -51,6 +51,8 @@ const struct ksm_command *ksm_command_find(const char *name);
  */
 __attribute__((format(printf, 1, 2))) void ksm_err(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void ksm_warn(const char *fmt, ...);
+/* The same at any syslog priority (a daemon's notices and info lines). */
+__attribute__((format(printf, 2, 3))) void ksm_log(int priority, const char *fmt, ...);
 /* A usage error: the message, then the "Try ..." line; returns EXIT_USAGE. */
 __attribute__((format(printf, 2, 3)))
 int ksm_usage_error(const struct ksm_command *cmd, const char *fmt, ...);

@@ -43,6 +43,15 @@ static void vmessage(int priority, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+void ksm_log(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(priority, fmt, ap);
+	va_end(ap);
+}
+
 void ksm_err(const char *fmt, ...)
 {
 	va_list ap;

@@ -7,7 +7,7 @@
 #include "../ksmctl.h"
 #include "../report.h"
 #include "../lib/escape.h"
-#include "show.h"
+#include "../show.h"
 
 enum { COL_NAME, COL_VALUE, COL_ACCESS, COL_SINCE, COL_DESCRIPTION, COL_COUNT };
 

@@ -16,8 +16,8 @@
 #include "../lib/governor.h"
 #include "../lib/ksmd.h"
 #include "../lib/savefile.h"
-#include "govfollow.h"
-#include "show.h"
+#include "../follow.h"
+#include "../show.h"
 
 #define DEFAULT_DURATION_MS 10000
 
@@ -224,7 +224,7 @@ static int show(struct ksm_ctx *ctx, const struct gov *g, bool json)
 	struct gov_follow_state fs;
 	struct ksm_gov_state st;
 	char what[240], cost[1200];
-	bool followed = !gov_follow_running(ctx->root, &fs);
+	bool followed = !gov_follow_running(ctx, &fs);
 
 	ksm_gov_recognise(g->kind, &g->caps, &g->s, g->cost_ns, &st);
 	describe_state(&st, what, sizeof(what));

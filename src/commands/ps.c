@@ -27,7 +27,7 @@
 #include "../lib/parse.h"
 #include "../lib/procs.h"
 #include "../lib/units.h"
-#include "show.h"
+#include "../show.h"
 
 extern const struct ksm_command cmd_ps;
 

@@ -8,7 +8,7 @@
 #include "../lib/escape.h"
 #include "../lib/metrics.h"
 #include "../lib/units.h"
-#include "show.h"
+#include "../show.h"
 
 #define NAME_WIDTH 36
 

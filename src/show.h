@@ -6,8 +6,8 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "../lib/knobs.h"
-#include "../lib/sample.h"
+#include "lib/knobs.h"
+#include "lib/sample.h"
 
 /* "1 (merging)", "20 ms", "1234 (4.8M)": the value with its meaning. */
 void show_value(const struct ksm_knob *knob, const struct ksm_value *v,

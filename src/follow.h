@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ksmctl governor --follow: hold ksmd at a CPU budget by measuring it
- * (src/lib/pacer.h), for kernels that cannot hold one themselves.
+ * (src/lib/pacer.h), for kernels that cannot hold one themselves.  A
+ * daemon of src/daemon.c: this is its decision.
  */
-#ifndef KSMCTL_GOVFOLLOW_H
-#define KSMCTL_GOVFOLLOW_H
+#ifndef KSMCTL_FOLLOW_H
+#define KSMCTL_FOLLOW_H
 
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "../ksmctl.h"
+#include "ksmctl.h"
 
 #define GOV_FOLLOW_PIDFILE "run/ksmctl-governor.pid"
 
@@ -34,6 +35,6 @@ struct gov_follow_state {
 };
 
 /* 0 when a follower runs (state filled), -ENOENT when none. */
-int gov_follow_running(const struct ksm_root *root, struct gov_follow_state *st);
+int gov_follow_running(const struct ksm_ctx *ctx, struct gov_follow_state *st);
 
 #endif

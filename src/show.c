@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../lib/units.h"
+#include "lib/units.h"
 
 bool show_knob_is_boolean(const struct ksm_knob *knob)
 {
