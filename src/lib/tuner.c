@@ -68,6 +68,20 @@ static const char *kib(unsigned long long k, char *buf, size_t size)
 	return buf;
 }
 
+/* ksmtuned's four figures as the reason shows them ("1.5G"). */
+struct figures_text {
+	char committed[32], thres[32], total[32], free[32];
+};
+
+static void figures_text(const struct ksm_tune_decision *d,
+			 struct figures_text *t)
+{
+	kib(d->committed, t->committed, sizeof(t->committed));
+	kib(d->thres, t->thres, sizeof(t->thres));
+	kib(d->total, t->total, sizeof(t->total));
+	kib(d->free, t->free, sizeof(t->free));
+}
+
 /* Want knob id at value u; only a change of the sampled value is a write. */
 static void want(struct ksm_tune_decision *d, const struct ksm_sample *s,
 		 const struct ksm_tune_state *prev, enum ksm_knob_id id,
@@ -215,28 +229,42 @@ static void pace_idle(const struct ksm_tune_config *c,
 		work->cost_measured ? "measured" : "the default");
 }
 
+/* ksmtuned's stop rule held: committed + threshold < total, free > threshold. */
+static void decide_not_needed(const struct ksm_sample *s,
+			      const struct ksm_tune_state *prev,
+			      struct ksm_tune_decision *d)
+{
+	struct figures_text t;
+
+	figures_text(d, &t);
+	d->action = TUNE_STOP;
+	snprintf(d->reason, sizeof(d->reason),
+		 "KSM not needed: committed %s + threshold %s < total %s and free %s (%s) > threshold",
+		 t.committed, t.thres, t.total, t.free, d->free_source);
+	/* run 2 (unmerged) is stopped too */
+	if (ksm_u(s, KSM_RUN) != 2)
+		want(d, s, prev, KSM_RUN, 0);
+}
+
 static void decide_needed(const struct ksm_tune_config *c,
 			  const struct ksm_sample *s,
 			  const struct ksm_tune_state *prev,
 			  const struct ksm_tune_work *work,
 			  struct ksm_tune_decision *d)
 {
-	char committed[32], thres[32], total[32], free[32];
+	struct figures_text t;
 	unsigned long long ceiling;
 
-	kib(d->committed, committed, sizeof(committed));
-	kib(d->thres, thres, sizeof(thres));
-	kib(d->total, total, sizeof(total));
-	kib(d->free, free, sizeof(free));
+	figures_text(d, &t);
 	d->action = d->free < d->thres ? TUNE_BOOST : TUNE_DECAY;
 	snprintf(d->reason, sizeof(d->reason),
 		 "KSM needed: committed %s + threshold %s %s total %s",
-		 committed, thres,
+		 t.committed, t.thres,
 		 d->committed + d->thres >= d->total ? ">=" : "< (but free is low)",
-		 total);
+		 t.total);
 	appendf(d->reason, sizeof(d->reason), "; free %s (%s) %s threshold %s",
-		free, d->free_source, d->action == TUNE_BOOST ? "<" : ">=",
-		thres);
+		t.free, d->free_source, d->action == TUNE_BOOST ? "<" : ">=",
+		t.thres);
 	if (work && work->activity == TUNE_ACT_IDLE)
 		pace_idle(c, work, d);
 	else if (d->action == TUNE_BOOST && c->npages_boost > 0)
@@ -271,7 +299,6 @@ int ksm_tune_decide(const struct ksm_tune_config *c, const struct ksm_sample *s,
 		    const struct ksm_tune_work *work,
 		    struct ksm_tune_decision *d)
 {
-	char committed[32], thres[32], total[32], free[32];
 	unsigned long long sleep;
 
 	memset(d, 0, sizeof(*d));
@@ -305,20 +332,10 @@ int ksm_tune_decide(const struct ksm_tune_config *c, const struct ksm_sample *s,
 	sleep = c->sleep_msec * 16 * 1024 * 1024 / d->total;
 	d->sleep_ms = sleep < 10 ? 10 : sleep > UINT_MAX ? UINT_MAX : sleep;
 
-	if (d->committed + d->thres < d->total && d->free > d->thres) {
-		d->action = TUNE_STOP;
-		snprintf(d->reason, sizeof(d->reason),
-			 "KSM not needed: committed %s + threshold %s < total %s and free %s (%s) > threshold",
-			 kib(d->committed, committed, sizeof(committed)),
-			 kib(d->thres, thres, sizeof(thres)),
-			 kib(d->total, total, sizeof(total)),
-			 kib(d->free, free, sizeof(free)), d->free_source);
-		/* run 2 (unmerged) is stopped too */
-		if (ksm_u(s, KSM_RUN) != 2)
-			want(d, s, prev, KSM_RUN, 0);
-	} else {
+	if (d->committed + d->thres < d->total && d->free > d->thres)
+		decide_not_needed(s, prev, d);
+	else
 		decide_needed(c, s, prev, work, d);
-	}
 	appendf(d->reason, sizeof(d->reason), "; %zu process%s counted",
 		cm->procs, cm->procs == 1 ? "" : "es");
 	if (cm->vanished)
