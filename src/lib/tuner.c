@@ -13,11 +13,13 @@
 
 /* ---- the decision ----------------------------------------------------- */
 
+/* The budgets are the governor's presets (governor.c), found by name. */
 unsigned int ksm_tune_governor_budget(enum ksm_tune_governor g)
 {
-	static const unsigned int budget[] = { 0, 95, 50, 20, 1 };
+	const struct ksm_gov_preset *p =
+		ksm_gov_preset_find(ksm_tune_governor_name(g));
 
-	return budget[g];
+	return p ? p->budget : 0;
 }
 
 bool ksm_tune_knob(enum ksm_knob_id id)

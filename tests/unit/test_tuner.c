@@ -32,6 +32,7 @@ static void test_governor_budgets(void **state)
 	assert_int_equal(ksm_tune_governor_budget(TUNE_GOV_MEDIUM), 50);
 	assert_int_equal(ksm_tune_governor_budget(TUNE_GOV_LOW), 20);
 	assert_int_equal(ksm_tune_governor_budget(TUNE_GOV_QUIET), 1);
+	assert_int_equal(ksm_tune_governor_budget(TUNE_GOV_NONE), 0);
 }
 
 /* ---- the decision ----------------------------------------------------- */
