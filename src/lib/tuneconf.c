@@ -289,6 +289,15 @@ static int set_path(struct parse_ctx *p, int line, const char *key,
 	return 0;
 }
 
+static int set_yes_no(struct parse_ctx *p, int line, const char *key,
+		      const char *v, const char *shown, bool *out)
+{
+	if (parse_bool(v, out))
+		return refuse(p, line, "%s: invalid value '%s': expected yes or no",
+			      key, shown);
+	return 0;
+}
+
 static int set_choice(struct parse_ctx *p, int line, const char *key,
 		      const char *v, const char *shown,
 		      const char *const *names, const char *expected, int *out)
@@ -532,15 +541,9 @@ static int set_key(struct parse_ctx *p, enum ksm_tune_key k, const char *v,
 	case TK_PROCESS_REGEX:
 		return set_regex(p, line, key, v, shown);
 	case TK_INCLUDE_KSM_USERS:
-		if (parse_bool(v, &c->include_ksm_users))
-			return refuse(p, line, "%s: invalid value '%s': expected yes or no",
-				      key, shown);
-		break;
+		return set_yes_no(p, line, key, v, shown, &c->include_ksm_users);
 	case TK_RESTORE_ON_EXIT:
-		if (parse_bool(v, &c->restore_on_exit))
-			return refuse(p, line, "%s: invalid value '%s': expected yes or no",
-				      key, shown);
-		break;
+		return set_yes_no(p, line, key, v, shown, &c->restore_on_exit);
 	case TK_USE_ADVISOR:
 		err = set_choice(p, line, key, v, shown, advisor_names,
 				 "auto, yes or no", &i);
