@@ -7,13 +7,14 @@
 #   UPDATE=1 tests/cli/run.sh    rewrite the expected files
 #
 # Cases are lines of tests/cli/cases: NAME FIXTURE EXIT ARGS...
-# ("-" as FIXTURE: no --sysroot).  Prints "cli: N passed, N failed".
+# ("-" as FIXTURE: no --sysroot).  Prints "cli: N passed, N failed"; no
+# ksmctl, or no case matching CASE-PATTERN, is a failure.
 # ksmctl runs in the directory that holds the copy of the fixture, which
 # is named after the case: a relative path NAME/etc/x.conf is the copy's.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-ksmctl=$(realpath "${1:-$top/build/ksmctl}")
+ksmctl=$(realpath -m "${1:-$top/build/ksmctl}")
 pattern=${2:-*}
 expected_dir=$top/tests/expected
 work=$(mktemp -d)
@@ -21,6 +22,11 @@ trap 'rm -rf "$work"' EXIT INT TERM
 
 passed=0
 failed=0
+if ! [ -x "$ksmctl" ]; then
+	echo "FAIL: $ksmctl: not an executable (run 'make' first)"
+	echo "cli: 0 passed, 1 failed"
+	exit 1
+fi
 
 # "path: value" for every file below the KSM (or UKSM) directory of a
 # sysroot, and for the files ksmctl keeps: its settings and calibration
@@ -98,6 +104,10 @@ while read -r name fixture want_exit args; do
 	eval "set -- $args"
 	run_case "$name" "$fixture" "$want_exit" "$@"
 done < "$here/cases"
+if [ $((passed + failed)) = 0 ]; then
+	echo "FAIL: no case of tests/cli/cases matches '$pattern'"
+	failed=1
+fi
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]

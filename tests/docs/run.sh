@@ -1,7 +1,8 @@
 #!/bin/bash
 # Docs test: the man page and both shell completions cover everything in
 # ksmctl's own tables (ksmctl __list ...), every command answers --help,
-# the man page formats cleanly, and every shell script passes shellcheck.
+# the man page formats cleanly, and every shell script passes shellcheck;
+# and the test runner, tests/run-all.sh, fails a suite that proves nothing.
 #
 #   tests/docs/run.sh [KSMCTL]
 #
@@ -487,6 +488,7 @@ while IFS= read -r -d '' f; do
 	scripts+=("$f")
 done < <(cd "$top" && find tests tools -name '*.sh' -type f -print0 2> /dev/null)
 [ -f "$top/.ci/run" ] && scripts+=(.ci/run)
+check "shellcheck: no shell script found below tests/ and tools/" [ ${#scripts[@]} -gt 0 ]
 if command -v shellcheck > /dev/null; then
 	for f in "${scripts[@]}"; do
 		(cd "$top" && shellcheck -x -P SCRIPTDIR "$f") > "$work/sc" 2>&1
@@ -501,6 +503,34 @@ if command -v shellcheck > /dev/null; then
 else
 	fail "shellcheck: not installed (make deps installs it)"
 fi
+
+# --- the test runner ---------------------------------------------------------
+# run-all.sh in a scratch tree of stand-ins: a suite that ran nothing or
+# stopped without its summary fails, one that only skipped is a skip.
+runner=$work/runner
+mkdir -p "$runner/tests/unit" "$runner/tests/cli" "$runner/tests/docs" \
+	"$runner/tests/kernel" "$runner/build/tests"
+cp "$top/tests/run-all.sh" "$runner/tests/"
+: > "$runner/tests/unit/test_nothing.c"	# and no build/tests/test_nothing
+printf '#!/bin/sh\necho "cli: 0 passed, 0 failed"\n' > "$runner/tests/cli/run.sh"
+printf '#!/bin/sh\necho "FAIL: a crash"\nexit 1\n' > "$runner/tests/docs/run.sh"
+printf 'echo "SKIP: not here"\nexit 77\n' > "$runner/tests/kernel/test_skip.sh"
+printf '#!/bin/sh\n' > "$runner/build/ksmctl"
+chmod +x "$runner/tests/cli/run.sh" "$runner/tests/docs/run.sh" "$runner/build/ksmctl"
+# run_all WANT-EXIT LINE SUITE...: run-all.sh SUITE... exits WANT-EXIT, says LINE
+run_all() {
+	local want=$1 line=$2 rc
+	shift 2
+	"$runner/tests/run-all.sh" "$@" > "$work/runner.out" 2>&1
+	rc=$?
+	check "run-all.sh $*: exit $rc, not $want: $(excerpt "$work/runner.out")" [ "$rc" = "$want" ]
+	check "run-all.sh $*: does not say '$line': $(excerpt "$work/runner.out")" \
+		grep -qxF "$line" "$work/runner.out"
+}
+run_all 1 "FAIL: unit: no test binaries in build/tests: run 'make tests-built'" unit
+run_all 1 "run-all: cli: ran no test" cli
+run_all 1 "run-all: docs: no \"N passed, N failed\" summary at the end: it stopped early (exit 1)" docs
+run_all 0 "skipped suites: kernel" kernel
 
 [ -z "${DOCS_KEEP:-}" ] || echo "scratch files kept in $work"
 if [ "$skipped" -gt 0 ]; then

@@ -18,11 +18,12 @@
 #     those stderr names as "KNOB: left changed: reads X" (and those must
 #     read X); a case that succeeds must leave what a run without the fault
 #     leaves.
-# Prints "fault: N passed, N failed".
+# Prints "fault: N passed, N failed"; no ksmctl or shim, or no case
+# matching CASE-PATTERN, is a failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-ksmctl=$(realpath "${1:-$top/build/ksmctl}")
+ksmctl=$(realpath -m "${1:-$top/build/ksmctl}")
 pattern=${2:-*}
 shim=$top/build/fault/libfault.so
 work=$(mktemp -d)
@@ -32,6 +33,11 @@ failed=0
 
 if [ ! -f "$shim" ]; then
 	echo "FAIL: $shim is not built (make tests-built)"
+	echo "fault: 0 passed, 1 failed"
+	exit 1
+fi
+if ! [ -x "$ksmctl" ]; then
+	echo "FAIL: $ksmctl: not an executable (run 'make' first)"
 	echo "fault: 0 passed, 1 failed"
 	exit 1
 fi
@@ -278,5 +284,9 @@ fault_case short-reads-status 6.18-busy 0 '*:read:short' '' status
 fault_case short-reads-ps ps-6.15 0 '*:read:short' '' ps
 fault_case short-reads-export 6.18-busy 0 '*:read:short' '' export
 
+if [ $((passed + failed)) = 0 ]; then
+	echo "FAIL: no case matches '$pattern'"
+	failed=1
+fi
 echo "fault: $passed passed, $failed failed"
 [ "$failed" = 0 ]

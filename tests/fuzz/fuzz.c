@@ -29,7 +29,7 @@
 #include "lib/ksmd.h"
 #include "lib/meminfo.h"
 #include "lib/procs.h"
-#include "lib/tuner.h"
+#include "lib/tuneconf.h"
 #include "../unit/kernel_ref.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

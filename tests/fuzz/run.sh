@@ -23,6 +23,11 @@ if [ ${#targets[@]} = 0 ]; then
 fi
 
 pass=0 fail=0 skip=0
+if [ ${#targets[@]} = 0 ]; then
+	echo "FAIL: no fuzz target named in tests/fuzz/targets.def"
+	echo "fuzz: 0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 

@@ -17,7 +17,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-ksmctl=$(realpath "${1:-$top/build/ksmctl}")
+ksmctl=$(realpath -m "${1:-$top/build/ksmctl}")
 work=$(mktemp -d)
 writer_pid=
 
@@ -38,6 +38,11 @@ trap 'exit 130' INT TERM
 passed=0
 failed=0
 skipped=0
+if ! [ -x "$ksmctl" ]; then
+	echo "FAIL: $ksmctl: not an executable (run 'make' first)"
+	echo "top: 0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
 pass() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
 skip() { skipped=$((skipped + 1)); printf 'SKIP: %s\n' "$*"; }

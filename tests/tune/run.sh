@@ -13,7 +13,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-ksmctl=$(realpath "${1:-$top/build/ksmctl}")
+ksmctl=$(realpath -m "${1:-$top/build/ksmctl}")
 listen=$top/build/helpers/notify-listen
 work=$(mktemp -d "${TMPDIR:-/tmp}/ksmctl-tune.XXXXXX")
 TIMEOUT=${TUNE_TEST_TIMEOUT:-20}	# seconds, per wait
@@ -32,6 +32,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+for f in "$ksmctl" "$listen"; do
+	if ! [ -x "$f" ]; then
+		# each check would wait its deadline for a daemon that never starts
+		echo "FAIL: $f: not an executable (run 'make all tests-built' first)"
+		echo "tune: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+done
 
 ok() {
 	passed=$((passed + 1))
