@@ -258,12 +258,11 @@ int ksm_daemon_change(struct ksm_daemon *d, struct ksm_change_req *req,
 		      struct ksm_change_result *res)
 {
 	const struct ksm_report_sink sink = { log_info, log_error, d };
-	char prefix[64];
-	struct ksm_report_opts o = { .quiet = true, .sink = &sink };
+	struct ksm_report_opts o = {
+		.quiet = true, .sink = &sink, .prefix = d->ops->prefix,
+	};
 	int err;
 
-	snprintf(prefix, sizeof(prefix), "%s: ", d->ops->name);
-	o.prefix = prefix;
 	err = ksm_change(d->ctx->root, req, res);
 	if (res->end == KSM_CHANGE_DONE && d->owned)
 		ksm_owned_wrote(d->owned, &res->txn);
@@ -367,7 +366,6 @@ static bool stops(const struct ksm_daemon *d, int sig)
 static void loop(struct ksm_daemon *d, const sigset_t *set)
 {
 	long long next = 0, look = 0;
-	bool ready = false;
 
 	for (;;) {
 		long every = look_ms(d);
@@ -397,9 +395,9 @@ static void loop(struct ksm_daemon *d, const sigset_t *set)
 		case KSM_DAEMON_GO_ON:
 			break;
 		}
-		if (!ready) {
+		if (!d->ready) {
 			ksm_notify("READY=1");
-			ready = true;
+			d->ready = true;
 		}
 		next = ksm_now_ms() + d->ops->interval_ms(d);
 		look = ksm_now_ms() + look_ms(d);

@@ -65,6 +65,8 @@ struct ksm_daemon;
 struct ksm_daemon_ops {
 	const char *name;	/* its messages: "NAME: ..." */
 	const char *owner;	/* "changed outside the OWNER" */
+	/* before the change path's refusals ("governor: --follow: "); NULL: none */
+	const char *prefix;
 	/* One step; sig is SIGUSR1 when asked for one now, else 0. */
 	enum ksm_daemon_next (*step)(struct ksm_daemon *d, int sig);
 	long (*interval_ms)(const struct ksm_daemon *d);
@@ -96,6 +98,7 @@ struct ksm_daemon {
 	FILE *log;			/* LOGFILE, or NULL */
 	char log_path[PATH_MAX];
 	int status;			/* the exit status of a STOP */
+	bool ready;			/* a step went through: READY=1 was sent */
 	int stopped_by;			/* the signal that stopped it, or 0 */
 };
 

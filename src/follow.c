@@ -240,6 +240,7 @@ static long interval_ms(const struct ksm_daemon *d)
 static const struct ksm_daemon_ops follow_ops = {
 	.name = "governor: --follow",
 	.owner = "governor",
+	.prefix = "governor: --follow: ",
 	.step = step,
 	.interval_ms = interval_ms,
 	.already_running = already_running,

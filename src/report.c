@@ -669,7 +669,7 @@ static void clear_progress(void)
 	progress.shown = false;
 }
 
-static void cli_waiting(pid_t holder, void *data)
+void ksm_report_waiting(pid_t holder, void *data)
 {
 	(void)data;
 	if (holder)
@@ -716,7 +716,7 @@ void ksm_report_cli_hooks(struct ksm_change_hooks *h, struct ksm_change_req *req
 			  bool quiet)
 {
 	memset(h, 0, sizeof(*h));
-	h->waiting = cli_waiting;
+	h->waiting = ksm_report_waiting;
 	h->unmerging = cli_unmerging;
 	h->progress = cli_progress;
 	progress.quiet = quiet;

@@ -45,6 +45,9 @@ void ksm_report_line(const struct ksm_change_req *req,
 int ksm_report_status(const struct ksm_change_req *req,
 		      const struct ksm_change_result *r);
 
+/* "waiting for ksmctl (pid N) to finish its change...": a hook's waiting. */
+void ksm_report_waiting(pid_t holder, void *data);
+
 /*
  * The hooks of a command at a terminal: "waiting for ksmctl (pid N)",
  * the memory estimate as the unmerge starts, its progress bar on a

@@ -29,19 +29,10 @@ bool ksm_tune_knob(enum ksm_knob_id id)
 	       id == KSM_ADVISOR_MAX_CPU;
 }
 
-bool ksm_tune_changed_any(const struct ksm_tune_state *st)
-{
-	for (int id = 0; id < KSM_KNOB_COUNT; id++)
-		if (st->owned[id])
-			return true;
-	return false;
-}
-
 void ksm_tune_state_init(struct ksm_tune_state *st, const struct ksm_sample *s)
 {
 	memset(st, 0, sizeof(*st));
-	for (int id = 0; id < KSM_KNOB_COUNT; id++)
-		st->start[id] = s->v[id];
+	ksm_owned_init(&st->owned, s);
 	/* The administrator's ceiling (the kernel's default is 70). */
 	st->cpu_ceiling = ksm_has(s, KSM_ADVISOR_MAX_CPU) ?
 			  ksm_u(s, KSM_ADVISOR_MAX_CPU) : 70;
@@ -91,15 +82,13 @@ static void want(struct ksm_tune_decision *d, const struct ksm_sample *s,
 {
 	const struct ksm_knob *k = &ksm_knobs[id];
 	struct ksm_value to = { .u = u, .s = (long long)u };
+	bool outside;
 	char now[64];
 
-	d->next.desired[id] = to;
-	d->next.wanted[id] = true;
-	if (!ksm_has(s, id) || ksm_value_equal(k, &s->v[id], &to))
+	if (!ksm_owned_want(&d->next.owned, &prev->owned, s, id, &to, &outside))
 		return;
 	/* Someone else changed a knob we had set: say so, then set it. */
-	if (prev->owned[id] && prev->wanted[id] &&
-	    !ksm_value_equal(k, &s->v[id], &prev->desired[id])) {
+	if (outside) {
 		ksm_knob_format(k, &s->v[id], now, sizeof(now));
 		appendf(d->reason, sizeof(d->reason),
 			"; %s was set to %s outside the tuner", k->name, now);
@@ -108,7 +97,6 @@ static void want(struct ksm_tune_decision *d, const struct ksm_sample *s,
 	d->writes[d->count].from = s->v[id];
 	d->writes[d->count].to = to;
 	d->count++;
-	d->next.owned[id] = true;
 }
 
 static unsigned long long free_kib(const struct ksm_tune_config *c,
@@ -449,72 +437,4 @@ unsigned long long ksm_tune_idle_sleep(unsigned long long npages,
 		ms = KSM_GOV_SLEEP_MAX_MS;
 	return (unsigned long long)ms < floor_ms ? floor_ms :
 	       (unsigned long long)ms;
-}
-
-/* ---- restore at exit ---------------------------------------------------- */
-
-/* May the restore put knob id back?  Not when someone changed it since. */
-static bool ours(const struct ksm_tune_state *st, const struct ksm_sample *now,
-		 enum ksm_knob_id id, char *note, size_t size)
-{
-	const struct ksm_knob *k = &ksm_knobs[id];
-	char shown[64];
-
-	if (!st->owned[id])
-		return false;
-	if (!st->wanted[id] ||
-	    ksm_value_equal(k, &now->v[id], &st->desired[id]))
-		return true;
-	ksm_knob_format(k, &now->v[id], shown, sizeof(shown));
-	appendf(note, size, "%s%s left at %s: changed outside the tuner",
-		*note ? "; " : "", k->name, shown);
-	return false;
-}
-
-int ksm_tune_restore_plan(const struct ksm_tune_state *st,
-			  const struct ksm_sample *now,
-			  struct ksm_tune_write *w, int max, char *note,
-			  size_t size)
-{
-	/* advisor_mode before pages_to_scan: the mode decides who owns it */
-	static const enum ksm_knob_id order[] = {
-		KSM_RUN, KSM_ADVISOR_MODE, KSM_ADVISOR_MAX_CPU,
-		KSM_SLEEP_MILLISECS, KSM_PAGES_TO_SCAN,
-	};
-	unsigned long long mode_after = ksm_u(now, KSM_ADVISOR_MODE);
-	int n = 0;
-
-	note[0] = '\0';
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		enum ksm_knob_id id = order[i];
-		struct ksm_value to = st->start[id];
-		bool restore;
-
-		if (now->v[id].err || to.err)
-			continue;
-		if (id == KSM_RUN && to.u == 2)
-			to.u = to.s = 0;	/* the same stopped state */
-		if (id == KSM_PAGES_TO_SCAN && mode_after != 0)
-			continue;		/* the advisor owns it */
-		/*
-		 * Switching the advisor off resets pages_to_scan to 100:
-		 * after the tuner switched the mode, put it back too.
-		 */
-		if (id == KSM_PAGES_TO_SCAN &&
-		    st->owned[KSM_ADVISOR_MODE])
-			restore = true;
-		else
-			restore = ours(st, now, id, note, size);
-		if (!restore || ksm_value_equal(&ksm_knobs[id], &now->v[id], &to))
-			continue;
-		if (id == KSM_ADVISOR_MODE)
-			mode_after = to.u;
-		if (n < max) {
-			w[n].id = id;
-			w[n].from = now->v[id];
-			w[n].to = to;
-			n++;
-		}
-	}
-	return n;
 }

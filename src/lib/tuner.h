@@ -53,6 +53,7 @@
 
 #include "committed.h"
 #include "knobs.h"
+#include "owned.h"
 #include "pacer.h"
 #include "sample.h"
 #include "tuneconf.h"
@@ -130,17 +131,13 @@ unsigned long long ksm_tune_idle_sleep(unsigned long long npages,
 struct ksm_tune_state {
 	long long npages;		/* ksmtuned's npages, 0 at start */
 	unsigned long long cpu_ceiling;	/* advisor_max_cpu at start (%) */
-	struct ksm_value start[KSM_KNOB_COUNT];	/* knob values at start */
-	struct ksm_value desired[KSM_KNOB_COUNT]; /* what we last wanted */
-	bool wanted[KSM_KNOB_COUNT];	/* desired[id] holds a value */
-	bool owned[KSM_KNOB_COUNT];	/* the tuner has changed the knob */
+	/* the knobs at start, what the tuner last wanted, what it changed */
+	struct ksm_owned owned;
 	unsigned int cycles;
 };
 
 /* Is this one of the knobs the tuner may write (and restores at exit)? */
 bool ksm_tune_knob(enum ksm_knob_id id);
-/* Has the tuner changed any knob? */
-bool ksm_tune_changed_any(const struct ksm_tune_state *st);
 
 struct ksm_tune_write {
 	enum ksm_knob_id id;
@@ -183,18 +180,5 @@ int ksm_tune_decide(const struct ksm_tune_config *c, const struct ksm_sample *s,
 		    const struct ksm_tune_state *prev,
 		    const struct ksm_tune_work *work,
 		    struct ksm_tune_decision *d);
-
-/*
- * The writes that put back what the tuner changed: every knob it changed
- * that still holds the tuner's value goes back to its start value (run 2
- * comes back as 0).  A knob someone else changed since is left alone and
- * named in note.  pages_to_scan is left to the advisor when advisor_mode
- * ends up other than none.  Call again after applying: switching
- * advisor_mode back resets pages_to_scan, which the second call fixes.
- */
-int ksm_tune_restore_plan(const struct ksm_tune_state *st,
-			  const struct ksm_sample *now,
-			  struct ksm_tune_write *w, int max, char *note,
-			  size_t size);
 
 #endif

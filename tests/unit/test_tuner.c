@@ -328,7 +328,7 @@ static void test_decide_table(void **state)
 		/* never pages_to_scan while the advisor is (to be) on */
 		for (int w = 0; w < d.count; w++)
 			if (d.writes[w].id == KSM_PAGES_TO_SCAN)
-				assert_int_equal(d.next.desired[KSM_ADVISOR_MODE].u, 0);
+				assert_int_equal(d.next.owned.desired[KSM_ADVISOR_MODE].u, 0);
 		/* only real changes are writes */
 		for (int w = 0; w < d.count; w++)
 			assert_false(ksm_value_equal(&ksm_knobs[d.writes[w].id],
@@ -621,6 +621,20 @@ static void apply(struct decide_case *tc, const struct ksm_tune_write *w, int n)
 		}
 }
 
+/* The tuner's restore (lib/owned.c) as the writes it makes, in order. */
+static int restore_plan(const struct ksm_tune_state *st, const struct ksm_sample *s,
+			struct ksm_tune_write *w, char *note, size_t size)
+{
+	struct ksm_txn t;
+	int n = ksm_owned_restore(&st->owned, s, "tuner", &t, note, size);
+
+	for (int i = 0; i < n; i++) {
+		w[i].id = ksm_knob_id(t.steps[i].knob);
+		w[i].to = t.steps[i].to;
+	}
+	return n;
+}
+
 static void test_restore(void **state)
 {
 	/* free plenty: ksmtuned's decay, below the ceiling */
@@ -643,7 +657,7 @@ static void test_restore(void **state)
 	make_sample(&tc, &s);
 	ksm_tune_state_init(&st, &s);
 	/* nothing changed yet: nothing to restore */
-	assert_int_equal(ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note)), 0);
+	assert_int_equal(restore_plan(&st, &s, w, note, sizeof(note)), 0);
 	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, NULL, &d), 0);
 	apply(&tc, d.writes, d.count);
 	st = d.next;
@@ -652,7 +666,7 @@ static void test_restore(void **state)
 	/* the advisor happens to run at the start value of pages_to_scan */
 	tc.pages = 500;
 	make_sample(&tc, &s);
-	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
+	n = restore_plan(&st, &s, w, note, sizeof(note));
 	assert_int_equal(n, 4);
 	assert_int_equal(w[0].id, KSM_RUN);
 	assert_int_equal(w[0].to.u, 0);
@@ -666,20 +680,20 @@ static void test_restore(void **state)
 	apply(&tc, w, n);			/* resets pages_to_scan to 100 */
 	make_sample(&tc, &s);
 	/* the second pass puts pages_to_scan back */
-	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
+	n = restore_plan(&st, &s, w, note, sizeof(note));
 	assert_int_equal(n, 1);
 	assert_int_equal(w[0].id, KSM_PAGES_TO_SCAN);
 	assert_int_equal(w[0].to.u, 500);
 	apply(&tc, w, n);
 	make_sample(&tc, &s);
-	assert_int_equal(ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note)), 0);
+	assert_int_equal(restore_plan(&st, &s, w, note, sizeof(note)), 0);
 
 	/* the usual case: one pass, pages_to_scan after the mode */
 	tc = (struct decide_case){ .kernel = K618_SCAN, .total = 16 * GIB,
 				   .avail = 1 * GIB, .run = 1, .pages = 4321,
 				   .sleep = 10, .max_cpu = 3 };
 	make_sample(&tc, &s);
-	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
+	n = restore_plan(&st, &s, w, note, sizeof(note));
 	assert_int_equal(n, 5);
 	assert_int_equal(w[1].id, KSM_ADVISOR_MODE);
 	assert_int_equal(w[4].id, KSM_PAGES_TO_SCAN);
@@ -687,7 +701,7 @@ static void test_restore(void **state)
 	apply(&tc, w, n);
 	assert_int_equal(tc.pages, 500);
 	make_sample(&tc, &s);
-	assert_int_equal(ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note)), 0);
+	assert_int_equal(restore_plan(&st, &s, w, note, sizeof(note)), 0);
 }
 
 static void test_restore_leaves_others_changes(void **state)
@@ -713,7 +727,7 @@ static void test_restore_leaves_others_changes(void **state)
 	st = d.next;
 	tc.sleep = 200;			/* ksmctl set sleep_millisecs 200 */
 	make_sample(&tc, &s);
-	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
+	n = restore_plan(&st, &s, w, note, sizeof(note));
 	/* run 2 comes back as 0; sleep_millisecs stays the user's */
 	assert_int_equal(n, 2);
 	assert_int_equal(w[0].id, KSM_RUN);
@@ -749,7 +763,7 @@ static void test_restore_advisor_kept(void **state)
 	st = d.next;
 	tc.pages = 999;
 	make_sample(&tc, &s);
-	n = ksm_tune_restore_plan(&st, &s, w, 8, note, sizeof(note));
+	n = restore_plan(&st, &s, w, note, sizeof(note));
 	assert_int_equal(n, 2);
 	assert_int_equal(w[0].id, KSM_ADVISOR_MAX_CPU);
 	assert_int_equal(w[0].to.u, 70);
