@@ -286,22 +286,6 @@ bool ksm_daemon_moved(struct ksm_daemon *d, const struct ksm_sample *s)
 	return true;
 }
 
-static void format_changes(const struct ksm_txn *t, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < t->count && len < size; i++) {
-		const struct ksm_step *s = &t->steps[i];
-		char from[64], to[64];
-
-		ksm_knob_format(s->knob, &s->from, from, sizeof(from));
-		ksm_knob_format(s->knob, &s->to, to, sizeof(to));
-		len += (size_t)snprintf(buf + len, size - len, "%s%s %s -> %s",
-					i ? ", " : "", s->knob->name, from, to);
-	}
-}
-
 struct restore_ctx {
 	struct ksm_daemon *d;
 	int pass;
@@ -344,7 +328,7 @@ static int restore(struct ksm_daemon *d)
 				       KSM_LOCK_PATH);
 		if (err || !rc.count)
 			break;
-		format_changes(&res->txn, changes, sizeof(changes));
+		ksm_report_changes(&res->txn, changes, sizeof(changes));
 		ksm_daemon_log(d, LOG_NOTICE, "%s: restored %s", d->ops->name, changes);
 	}
 	free(res);

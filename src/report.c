@@ -15,34 +15,42 @@
 
 /* ---- where the lines go ------------------------------------------------ */
 
-__attribute__((format(printf, 2, 3)))
-static void say(const struct ksm_report_opts *o, const char *fmt, ...)
+/* One line of a report: an error goes to stderr, the rest to stdout. */
+static void vemit(const struct ksm_report_opts *o, bool error, const char *fmt,
+		  va_list ap)
 {
+	void (*line_fn)(void *, const char *) = NULL;
 	char line[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (o->sink && o->sink->info)
-		o->sink->info(o->sink->data, line);
+	if (o->sink)
+		line_fn = error ? o->sink->error : o->sink->info;
+	if (line_fn)
+		line_fn(o->sink->data, line);
+	else if (error)
+		ksm_err("%s", line);
 	else
 		printf("%s\n", line);
 }
 
 __attribute__((format(printf, 2, 3)))
-static void complain(const struct ksm_report_opts *o, const char *fmt, ...)
+static void say(const struct ksm_report_opts *o, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vemit(o, false, fmt, ap);
 	va_end(ap);
-	if (o->sink && o->sink->error)
-		o->sink->error(o->sink->data, line);
-	else
-		ksm_err("%s", line);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void complain(const struct ksm_report_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(o, true, fmt, ap);
+	va_end(ap);
 }
 
 static const char *prefix(const struct ksm_report_opts *o)
@@ -656,17 +664,17 @@ void ksm_report_line(const struct ksm_change_req *req,
 
 /* ---- the commands' hooks ----------------------------------------------- */
 
-static struct cli_progress {
+static struct cli_bar {
 	unsigned long long start;	/* pages to break when we began */
 	bool quiet;
 	bool shown;
-} progress;
+} bar_state;
 
 static void clear_progress(void)
 {
-	if (progress.shown)
+	if (bar_state.shown)
 		fprintf(stderr, "\r%*s\r", BAR_WIDTH + 60, "");
-	progress.shown = false;
+	bar_state.shown = false;
 }
 
 void ksm_report_waiting(pid_t holder, void *data)
@@ -681,12 +689,12 @@ void ksm_report_waiting(pid_t holder, void *data)
 
 static void cli_unmerging(const struct ksm_change_result *r, void *data)
 {
-	const struct ksm_report_opts o = { .quiet = progress.quiet };
+	const struct ksm_report_opts o = { .quiet = bar_state.quiet };
 
 	(void)data;
-	if (!progress.quiet)
+	if (!bar_state.quiet)
 		report_estimate(&o, r);
-	progress.start = ksm_unmerge_remaining(&r->before);
+	bar_state.start = ksm_unmerge_remaining(&r->before);
 	fflush(stdout);
 	/* Ctrl-C stops the kernel's unmerge: the child gets it */
 	ksm_stop = 0;
@@ -696,20 +704,20 @@ static void cli_unmerging(const struct ksm_change_result *r, void *data)
 static void cli_progress(const struct ksm_sample *now, double elapsed, void *data)
 {
 	unsigned long long left = ksm_unmerge_remaining(now);
-	unsigned long long done = progress.start > left ? progress.start - left : 0;
-	int filled = progress.start ? (int)(done * BAR_WIDTH / progress.start) :
+	unsigned long long done = bar_state.start > left ? bar_state.start - left : 0;
+	int filled = bar_state.start ? (int)(done * BAR_WIDTH / bar_state.start) :
 				      BAR_WIDTH;
 	char bar[BAR_WIDTH + 1];
 
 	(void)data;
-	if (progress.quiet || !isatty(STDERR_FILENO))
+	if (bar_state.quiet || !isatty(STDERR_FILENO))
 		return;
 	memset(bar, '#', (size_t)filled);
 	memset(bar + filled, '.', (size_t)(BAR_WIDTH - filled));
 	bar[BAR_WIDTH] = '\0';
 	fprintf(stderr, "\runmerging: %llu pages still merged [%s] %3d%% %.1fs ",
 		left, bar, filled * 100 / BAR_WIDTH, elapsed);
-	progress.shown = true;
+	bar_state.shown = true;
 }
 
 void ksm_report_cli_hooks(struct ksm_change_hooks *h, struct ksm_change_req *req,
@@ -719,7 +727,7 @@ void ksm_report_cli_hooks(struct ksm_change_hooks *h, struct ksm_change_req *req
 	h->waiting = ksm_report_waiting;
 	h->unmerging = cli_unmerging;
 	h->progress = cli_progress;
-	progress.quiet = quiet;
+	bar_state.quiet = quiet;
 	req->hooks = h;
 	req->stop = &ksm_stop;
 }
@@ -754,6 +762,22 @@ int ksm_change_cli(struct ksm_ctx *ctx, const struct ksm_txn *t,
 	status = ksm_report(ctx, &req, r, &o);
 	free(r);
 	return status;
+}
+
+void ksm_report_changes(const struct ksm_txn *t, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < t->count && len < size; i++) {
+		const struct ksm_step *s = &t->steps[i];
+		char from[64], to[64];
+
+		len += (size_t)snprintf(buf + len, size - len, "%s%s %s -> %s",
+					i ? ", " : "", s->knob->name,
+					format_value(s->knob, &s->from, from, sizeof(from)),
+					format_value(s->knob, &s->to, to, sizeof(to)));
+	}
 }
 
 void ksm_report_plan(const struct ksm_txn *t, bool dry_run)

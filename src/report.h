@@ -64,6 +64,8 @@ void ksm_report_cli_hooks(struct ksm_change_hooks *h, struct ksm_change_req *req
 int ksm_change_cli(struct ksm_ctx *ctx, const struct ksm_txn *t,
 		   const struct ksm_txn_opts *opts);
 
+/* The changes of t in one line: "pages_to_scan 100 -> 1000, run 0 -> 1". */
+void ksm_report_changes(const struct ksm_txn *t, char *buf, size_t size);
 /* The plan of t, a line a knob ("pages_to_scan: 100 -> 1000"), on stdout. */
 void ksm_report_plan(const struct ksm_txn *t, bool dry_run);
 /* What a failed apply of t left, on stderr. */

@@ -257,22 +257,6 @@ static long interval_ms(const struct tuner *t)
 	return t->interval_ms ? t->interval_ms : t->cfg.interval_ms;
 }
 
-static void format_changes(const struct ksm_txn *tx, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < tx->count && len < size; i++) {
-		const struct ksm_step *s = &tx->steps[i];
-		char from[64], to[64];
-
-		ksm_knob_format(s->knob, &s->from, from, sizeof(from));
-		ksm_knob_format(s->knob, &s->to, to, sizeof(to));
-		len += (size_t)snprintf(buf + len, size - len, "%s%s %s -> %s",
-					i ? ", " : "", s->knob->name, from, to);
-	}
-}
-
 static const char *action_name(enum ksm_tune_action a)
 {
 	return a == TUNE_BOOST ? "boost" : a == TUNE_IDLE ? "idle" : "decay";
@@ -379,7 +363,7 @@ static void report_decision(struct tuner *t, const struct ksm_tune_decision *d,
 {
 	char changes[512];
 
-	format_changes(tx, changes, sizeof(changes));
+	ksm_report_changes(tx, changes, sizeof(changes));
 	if (t->once) {
 		printf("%s\n", d->reason);
 		if (tx->count)
