@@ -37,6 +37,7 @@ enum ksm_live_state {
 
 struct ksm_live_pid {
 	int pid;
+	unsigned long ino;	/* of its /proc directory: a reused pid has another */
 	unsigned char state;	/* enum ksm_live_state */
 };
 
