@@ -55,6 +55,8 @@ int ksm_usage_error(const struct ksm_command *cmd, const char *fmt, ...)
 void ksm_print_help(const struct ksm_command *cmd, FILE *out)
 {
 	fprintf(out, "%s", cmd->usage);
+	if (cmd->usage_more)
+		cmd->usage_more(out);
 }
 
 int ksm_getopt(const struct ksm_command *cmd, int argc, char **argv)
