@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proclist.h"
-
 void ksm_live_init(struct ksm_live *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -46,12 +44,11 @@ static int grow(void **v, size_t *cap, size_t need, size_t elem)
 }
 
 /*
- * A new listing of proc/ (dirs, n of them) as the live pids, with what
- * was known of the pids still there carried over; the pids this round
- * reads are collected into l->want.
+ * Carry over to a new listing of proc/ what was known of the pids still
+ * there, and collect the pids this round reads into l->want.
  */
-static int choose(struct ksm_live *l, const struct ksm_pid_dir *dirs, size_t n,
-		  unsigned int turns, struct ksm_live_pid *fresh, size_t *nwant)
+static int choose(struct ksm_live *l, struct ksm_pid_dir *fresh, size_t n,
+		  unsigned int turns, size_t *nwant)
 {
 	size_t j = 0, k = 0, cap = l->want_cap;
 	int err;
@@ -65,17 +62,14 @@ static int choose(struct ksm_live *l, const struct ksm_pid_dir *dirs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		bool is_new;
 
-		while (j < l->n && l->v[j].pid < dirs[i].pid)
+		while (j < l->n && l->v[j].pid < fresh[i].pid)
 			j++;
 		/* a pid seen to exit, or listed with another directory, is
 		 * another process */
-		is_new = !(j < l->n && l->v[j].pid == dirs[i].pid) ||
-			 l->v[j].ino != dirs[i].ino ||
+		is_new = !(j < l->n && l->v[j].pid == fresh[i].pid) ||
+			 l->v[j].ino != fresh[i].ino ||
 			 l->v[j].state == KSM_LIVE_GONE;
-		fresh[i] = (struct ksm_live_pid){
-			.pid = dirs[i].pid, .ino = dirs[i].ino,
-			.state = is_new ? KSM_LIVE_IDLE : l->v[j].state,
-		};
+		fresh[i].state = is_new ? KSM_LIVE_IDLE : l->v[j].state;
 		if (ksm_live_due(fresh[i].pid, fresh[i].state == KSM_LIVE_INVOLVED,
 				 is_new, l->round, turns))
 			l->want[k++] = fresh[i].pid;
@@ -151,17 +145,14 @@ static int choose_listed(struct ksm_live *l, unsigned int turns, size_t *nwant)
 static int relist(const struct ksm_root *root, struct ksm_live *l,
 		  unsigned int turns, size_t *nwant)
 {
-	struct ksm_live_pid *fresh;
-	struct ksm_pid_dir *dirs;
+	struct ksm_pid_dir *fresh;
 	size_t n;
 	int err;
 
-	err = ksm_proc_list(root, &dirs, &n);
+	err = ksm_proc_list(root, &fresh, &n);
 	if (err)
 		return err;
-	fresh = malloc((n ? n : 1) * sizeof(*fresh));
-	err = fresh ? choose(l, dirs, n, turns, fresh, nwant) : -ENOMEM;
-	free(dirs);
+	err = choose(l, fresh, n, turns, nwant);
 	if (err) {
 		free(fresh);
 		return err;

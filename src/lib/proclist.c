@@ -36,6 +36,7 @@ bool ksm_proc_walk_next(struct ksm_proc_walk *w, struct ksm_pid_dir *d)
 
 		if (pid > 0) {
 			d->pid = pid;
+			d->state = 0;
 			d->ino = (unsigned long)de->d_ino;
 			return true;
 		}

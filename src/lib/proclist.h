@@ -24,6 +24,9 @@ int ksm_pid_parse(const char *name);
 /* One pid directory as listed. */
 struct ksm_pid_dir {
 	int pid;
+	/* 0 as listed: a byte for the scan that keeps the listing to note
+	 * what it found (top's live scan: enum ksm_live_state) */
+	unsigned char state;
 	/* The directory's inode: a new process that reuses a pid has
 	 * another, so a scan can tell it from the one it remembers. */
 	unsigned long ino;
