@@ -54,7 +54,11 @@ $(1)/ksmctl: $$(CMD_SRC:%.c=$(1)/obj/%.o) $(1)/libksm.a
 
 $(1)/tests/%: $(1)/obj/tests/unit/%.o $(1)/libksm.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(2) $$^ $$(CMOCKA_LIBS) $$(PKG_LIBS) -lm -o $$@
+	$$(CC) $(2) $$(filter %.o,$$^) $$(filter %.a,$$^) $$(CMOCKA_LIBS) $$(PKG_LIBS) -lm -o $$@
+
+# top's frames are laid out in the command layer (src/topview.c), and
+# tested with their model
+$(1)/tests/test_topframe: $(1)/obj/src/topview.o
 
 $(1)/helpers/%: tests/helpers/%.c
 	@mkdir -p $$(dir $$@)

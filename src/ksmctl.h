@@ -36,6 +36,9 @@ struct ksm_command {
 	const char *summary;
 	/* Printed by --help: synopsis, then options, one per line. */
 	const char *usage;
+	/* Printed by --help after usage, when set: help made from a table
+	 * (the columns of ps). */
+	void (*usage_more)(FILE *out);
 	const char *shortopts;
 	const struct option *longopts;
 	int (*run)(struct ksm_ctx *ctx, int argc, char **argv);

@@ -10,6 +10,8 @@
 void ksm_print_help(const struct ksm_command *cmd, FILE *out)
 {
 	fprintf(out, "%s", cmd->usage);
+	if (cmd->usage_more)
+		cmd->usage_more(out);
 }
 
 int ksm_getopt(const struct ksm_command *cmd, int argc, char **argv)

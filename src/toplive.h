@@ -15,8 +15,8 @@
 #include "lib/livescan.h"
 #include "lib/procs.h"
 #include "lib/sample.h"
-#include "lib/topframe.h"
 #include "lib/unmerge.h"
+#include "topview.h"
 
 struct top_opts {
 	long delay_ms;

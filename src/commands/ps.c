@@ -3,9 +3,10 @@
  * ksmctl ps: which processes use KSM, what it saves or costs each, and
  * the same summed per cgroup, systemd unit, VM, user or command.
  *
- * The columns are a table as in lsblk and zramctl: it drives -o, --sort,
- * JSON types and what the scan has to read.  libsmartcols prints the
- * table, raw and JSON forms.  Untrusted text (comm, cgroup paths) is
+ * The columns are the process views' one table (lib/pcols.h), shared
+ * with top, as in lsblk and zramctl: it drives -o, --sort, the column
+ * help, JSON types and what the scan has to read.  libsmartcols prints
+ * the table, raw and JSON forms.  Untrusted text (comm, cgroup paths) is
  * safe-encoded by libsmartcols in the table and raw forms (control
  * characters as \xNN, as lsblk shows them) and JSON carries the real
  * string, escaped as JSON.
@@ -25,91 +26,12 @@
 #include "../report.h"
 #include "../lib/escape.h"
 #include "../lib/parse.h"
+#include "../lib/pcols.h"
 #include "../lib/procs.h"
 #include "../lib/units.h"
 #include "../show.h"
 
 extern const struct ksm_command cmd_ps;
-
-enum {
-	COL_PID, COL_USER, COL_UID, COL_COMM, COL_PROCS, COL_MERGING, COL_ZERO,
-	COL_RMAP, COL_PROFIT, COL_SHARE, COL_VERDICT, COL_MERGE_ANY,
-	COL_MERGEABLE, COL_COW, COL_UNIT, COL_VM, COL_CGROUP, COL_COUNT
-};
-
-/* Where a column may appear: process rows, group rows, or as group key. */
-enum { IN_PROC = 1, IN_GROUP = 2, IN_BOTH = 3 };
-enum { KIND_ID, KIND_SIZE, KIND_COUNT, KIND_SIGNED, KIND_PCT, KIND_BOOL,
-       KIND_TEXT };
-
-static const struct column {
-	const char *name;
-	double whint;
-	int flags;
-	int json;
-	int scope;
-	int kind;
-	enum ksm_group_by key;	/* a group key column: this grouping */
-	unsigned int need;	/* what the scan must read */
-	int field;		/* ksm_stat field it shows, -1 none */
-	const char *help;
-} columns[COL_COUNT] = {
-	[COL_PID] = { "PID", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, IN_PROC,
-		KIND_ID, KSM_BY_NONE, 0, -1, "process id" },
-	[COL_USER] = { "USER", 8, 0, SCOLS_JSON_STRING, IN_PROC, KIND_ID,
-		KSM_BY_USER, KSM_NEED_UID, -1, "owner (effective user)" },
-	[COL_UID] = { "UID", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, IN_PROC,
-		KIND_ID, KSM_BY_NONE, KSM_NEED_UID, -1, "owner's user id" },
-	[COL_COMM] = { "COMM", 15, 0, SCOLS_JSON_STRING, IN_PROC, KIND_ID,
-		KSM_BY_COMM, KSM_NEED_COMM, -1, "command name" },
-	[COL_PROCS] = { "PROCS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, IN_GROUP,
-		KIND_COUNT, KSM_BY_NONE, 0, -1, "processes in the group" },
-	[COL_MERGING] = { "MERGING", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
-		IN_BOTH, KIND_SIZE, KSM_BY_NONE, 0, KSM_PF_MERGING,
-		"memory mapped from KSM pages (ksm_merging_pages)" },
-	[COL_ZERO] = { "ZERO", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, IN_BOTH,
-		KIND_SIZE, KSM_BY_NONE, 0, KSM_PF_ZERO,
-		"memory merged with the zero page (ksm_zero_pages)" },
-	[COL_RMAP] = { "RMAP", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, IN_BOTH,
-		KIND_COUNT, KSM_BY_NONE, 0, KSM_PF_RMAP,
-		"pages KSM tracks, merged or not (ksm_rmap_items)" },
-	[COL_PROFIT] = { "PROFIT", 7, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
-		IN_BOTH, KIND_SIGNED, KSM_BY_NONE, 0, KSM_PF_PROFIT,
-		"memory saved less metadata spent; negative: a loss" },
-	[COL_SHARE] = { "SHARE", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, IN_BOTH,
-		KIND_PCT, KSM_BY_NONE, 0, KSM_PF_MERGING,
-		"part of everything KSM merged system-wide, in percent" },
-	[COL_VERDICT] = { "VERDICT", 0.1, 0, SCOLS_JSON_STRING, IN_BOTH,
-		KIND_TEXT, KSM_BY_NONE, 0, KSM_PF_RMAP,
-		"'not worth scanning' when rmap items / merged pages > page size / rmap item size" },
-	[COL_MERGE_ANY] = { "MERGE_ANY", 3, 0, SCOLS_JSON_BOOLEAN_OPTIONAL,
-		IN_PROC, KIND_BOOL, KSM_BY_NONE, 0, KSM_PF_MERGE_ANY,
-		"whole process merged (prctl PR_SET_MEMORY_MERGE)" },
-	[COL_MERGEABLE] = { "MERGEABLE", 3, 0, SCOLS_JSON_BOOLEAN_OPTIONAL,
-		IN_PROC, KIND_BOOL, KSM_BY_NONE, 0, KSM_PF_MERGEABLE,
-		"has areas registered with KSM (madvise or prctl)" },
-	[COL_COW] = { "COW", 6, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, IN_BOTH,
-		KIND_COUNT, KSM_BY_NONE, 0, KSM_PF_COW,
-		"KSM pages copied on write (ksm_cow_pages, where reported)" },
-	[COL_UNIT] = { "UNIT", 0.15, 0, SCOLS_JSON_STRING, IN_PROC, KIND_ID,
-		KSM_BY_UNIT, KSM_NEED_CGROUP, -1, "systemd unit or scope" },
-	[COL_VM] = { "VM", 0.1, 0, SCOLS_JSON_STRING, IN_PROC, KIND_ID,
-		KSM_BY_VM, KSM_NEED_VM, -1, "qemu guest name" },
-	[COL_CGROUP] = { "CGROUP", 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
-		IN_PROC, KIND_ID, KSM_BY_CGROUP, KSM_NEED_CGROUP, -1,
-		"cgroup v2 path" },
-};
-
-static const int default_proc_cols[] = {
-	COL_PID, COL_USER, COL_COMM, COL_MERGING, COL_ZERO, COL_RMAP,
-	COL_PROFIT, COL_SHARE, COL_VERDICT, COL_MERGE_ANY, COL_MERGEABLE,
-	COL_UNIT, COL_VM, COL_CGROUP,
-};
-
-static const int default_group_cols[] = {
-	COL_PROCS, COL_MERGING, COL_ZERO, COL_RMAP, COL_PROFIT, COL_SHARE,
-	COL_VERDICT,
-};
 
 enum out_mode { OUT_TABLE, OUT_RAW, OUT_JSON };
 
@@ -132,65 +54,26 @@ struct ps_opts {
 struct ps_ctx {
 	const struct ps_opts *o;
 	long page_size;
-	int cols[COL_COUNT];
+	enum ksm_pcol cols[KSM_PCOL_COUNT];
 	int ncols;
-	int sort;
+	enum ksm_pcol sort;
 	const struct ksm_procs *procs;
 	struct ksm_procstat system;
+	struct ksm_prow_ctx rows;	/* what the rows are read against */
 };
-
-/* A table row: a process, a group, or the total / system lines. */
-struct row {
-	const struct ksm_proc *proc;
-	const struct ksm_psum *sum;
-	const struct ksm_procstat *st;
-	const char *label;
-};
-
-static int column_by_name(const char *name, size_t len)
-{
-	for (int i = 0; i < COL_COUNT; i++)
-		if (strlen(columns[i].name) == len &&
-		    !strncasecmp(columns[i].name, name, len))
-			return i;
-	return -1;
-}
-
-/* Is the column usable in this mode?  Group mode: its key, or a sum. */
-static bool column_allowed(int col, enum ksm_group_by by)
-{
-	if (by == KSM_BY_NONE)
-		return columns[col].scope & IN_PROC;
-	return (columns[col].scope & IN_GROUP) || columns[col].key == by;
-}
-
-static int key_column(enum ksm_group_by by)
-{
-	for (int i = 0; i < COL_COUNT; i++)
-		if (columns[i].key == by)
-			return i;
-	return -1;
-}
 
 static void default_columns(struct ps_ctx *c)
 {
 	const struct ps_opts *o = c->o;
 
 	c->ncols = 0;
-	if (o->output_all) {
-		for (int i = 0; i < COL_COUNT; i++)
-			if (column_allowed(i, o->by))
-				c->cols[c->ncols++] = i;
+	if (!o->output_all) {
+		c->ncols = ksm_pcol_defaults(o->by, false, c->cols);
 		return;
 	}
-	if (o->by == KSM_BY_NONE) {
-		for (size_t i = 0; i < sizeof(default_proc_cols) / sizeof(int); i++)
-			c->cols[c->ncols++] = default_proc_cols[i];
-		return;
-	}
-	c->cols[c->ncols++] = key_column(o->by);
-	for (size_t i = 0; i < sizeof(default_group_cols) / sizeof(int); i++)
-		c->cols[c->ncols++] = default_group_cols[i];
+	for (int i = 0; i < KSM_PCOL_COUNT; i++)
+		if (ksm_pcol_in_view((enum ksm_pcol)i, o->by))
+			c->cols[c->ncols++] = (enum ksm_pcol)i;
 }
 
 /* "-o PID,COMM" replaces the columns, "-o +CGROUP" appends. */
@@ -205,15 +88,15 @@ static int parse_output(struct ps_ctx *c, const char *list, const char **bad,
 		c->ncols = 0;
 	while (*p) {
 		size_t len = strcspn(p, ",");
-		int col = column_by_name(p, len);
+		int col = ksm_pcol_find(p, len);
 
-		if (col < 0 || !column_allowed(col, c->o->by) ||
-		    c->ncols == COL_COUNT) {
+		if (col < 0 || !ksm_pcol_in_view((enum ksm_pcol)col, c->o->by) ||
+		    c->ncols == KSM_PCOL_COUNT) {
 			*bad = p;
 			*bad_len = len;
 			return -EINVAL;
 		}
-		c->cols[c->ncols++] = col;
+		c->cols[c->ncols++] = (enum ksm_pcol)col;
 		p += len;
 		if (*p == ',')
 			p++;
@@ -250,23 +133,25 @@ static int setup_columns(struct ps_ctx *c)
 		if (!parse_output(c, o->outputs[i], &bad, &bad_len))
 			continue;
 		shown_word(bad, bad_len, shown, sizeof(shown));
-		if (column_by_name(bad, bad_len) >= 0)
+		if (ksm_pcol_find(bad, bad_len) >= 0)
 			return ksm_usage_error(&cmd_ps, "--output: column '%s' is not available %s",
 					       shown, o->by ? "with --group-by" :
 					       "without --group-by");
 		return ksm_usage_error(&cmd_ps, "--output: unknown column '%s' (see 'ksmctl ps --help')",
 				       shown);
 	}
-	c->sort = COL_PROFIT;
+	c->sort = KSM_PCOL_PROFIT;
 	if (o->sort_name) {
-		c->sort = column_by_name(o->sort_name, strlen(o->sort_name));
-		if (c->sort < 0 || !column_allowed(c->sort, o->by)) {
+		int col = ksm_pcol_find(o->sort_name, strlen(o->sort_name));
+
+		if (col < 0 || !ksm_pcol_in_view((enum ksm_pcol)col, o->by)) {
 			shown_word(o->sort_name, strlen(o->sort_name), shown,
 				   sizeof(shown));
 			return ksm_usage_error(&cmd_ps, "--sort: %s column '%s'",
-					       c->sort < 0 ? "unknown" : "unavailable",
+					       col < 0 ? "unknown" : "unavailable",
 					       shown);
 		}
+		c->sort = (enum ksm_pcol)col;
 	}
 	return 0;
 }
@@ -276,8 +161,8 @@ static unsigned int scan_needs(const struct ps_ctx *c)
 	unsigned int need = ksm_group_by_need(c->o->by);
 
 	for (int i = 0; i < c->ncols; i++)
-		need |= columns[c->cols[i]].need;
-	return need | columns[c->sort].need;
+		need |= ksm_pcols[c->cols[i]].need;
+	return need | ksm_pcols[c->sort].need;
 }
 
 static bool has(const struct ksm_procstat *st, int field)
@@ -297,35 +182,35 @@ static void size_cell(const struct ps_ctx *c, unsigned long long pages,
 }
 
 /* A figure cell; false when the kernel did not report it. */
-static bool figure_cell(const struct ps_ctx *c, const struct row *r, int col,
-			char *buf, size_t size)
+static bool figure_cell(const struct ps_ctx *c, const struct ksm_prow *r,
+			enum ksm_pcol col, char *buf, size_t size)
 {
 	const struct ksm_procstat *st = r->st;
 	enum ksm_tri tri;
 	double pct;
 
 	/* a profit may be computed where the kernel does not report it */
-	if (col != COL_PROFIT && !has(st, columns[col].field))
+	if (col != KSM_PCOL_PROFIT && !has(st, ksm_pcols[col].field))
 		return false;
 	switch (col) {
-	case COL_PROCS:
+	case KSM_PCOL_PROCS:
 		if (!r->sum)
 			return false;
 		snprintf(buf, size, "%zu", r->sum->procs);
 		break;
-	case COL_MERGING:
+	case KSM_PCOL_MERGING:
 		size_cell(c, st->merging_pages, buf, size);
 		break;
-	case COL_ZERO:
+	case KSM_PCOL_ZERO:
 		size_cell(c, st->zero_pages, buf, size);
 		break;
-	case COL_RMAP:
+	case KSM_PCOL_RMAP:
 		snprintf(buf, size, "%llu", st->rmap_items);
 		break;
-	case COL_COW:
+	case KSM_PCOL_COW:
 		snprintf(buf, size, "%llu", st->cow_pages);
 		break;
-	case COL_PROFIT:
+	case KSM_PCOL_PROFIT:
 		if (!st->profit_known)
 			return false;
 		if (c->o->bytes || c->o->mode == OUT_JSON)
@@ -333,19 +218,19 @@ static bool figure_cell(const struct ps_ctx *c, const struct row *r, int col,
 		else
 			ksm_format_ssize(st->profit, buf, size);
 		break;
-	case COL_SHARE:
+	case KSM_PCOL_SHARE:
 		pct = ksm_share_pct(st, &c->system);
 		if (isnan(pct))
 			return false;
 		snprintf(buf, size, c->o->mode == OUT_JSON ? "%.2f" : "%.1f%%", pct);
 		break;
-	case COL_VERDICT:
+	case KSM_PCOL_VERDICT:
 		snprintf(buf, size, "%s",
 			 ksm_verdict_text(ksm_procstat_verdict(st, c->page_size)));
 		return buf[0] != '\0';
-	case COL_MERGE_ANY:
-	case COL_MERGEABLE:
-		tri = col == COL_MERGE_ANY ? st->merge_any : st->mergeable;
+	case KSM_PCOL_MERGE_ANY:
+	case KSM_PCOL_MERGEABLE:
+		tri = col == KSM_PCOL_MERGE_ANY ? st->merge_any : st->mergeable;
 		if (tri == KSM_TRI_UNKNOWN || r->sum)
 			return false;
 		snprintf(buf, size, "%s", tri == KSM_TRI_YES ? "yes" : "no");
@@ -356,194 +241,73 @@ static bool figure_cell(const struct ps_ctx *c, const struct row *r, int col,
 	return true;
 }
 
-/* The text of an identity column (untrusted except the numbers). */
-static const char *id_text(const struct ps_ctx *c, const struct row *r,
-			   int col, char *num, size_t size)
+/*
+ * The text of an identity column (untrusted except the numbers); "" in
+ * the total lines (label).
+ */
+static const char *id_text(const struct ps_ctx *c, const struct ksm_prow *r,
+			   const char *label, enum ksm_pcol col, char *num,
+			   size_t size)
 {
 	const struct ksm_proc *p = r->proc;
 
-	if (r->label)
+	if (label)
 		return "";
-	if (r->sum)
-		return columns[col].key == c->o->by ?
-		       ksm_procs_str(c->procs, r->sum->key) : "";
-	switch (col) {
-	case COL_PID:
+	if (p && col == KSM_PCOL_PID) {
 		snprintf(num, size, "%d", p->pid);
 		return num;
-	case COL_UID:
+	}
+	if (p && col == KSM_PCOL_UID) {
 		if (!p->has_uid)
 			return "";
 		snprintf(num, size, "%u", p->uid);
 		return num;
-	case COL_USER:
-		return ksm_procs_str(c->procs, p->user);
-	case COL_COMM:
-		return ksm_procs_str(c->procs, p->comm);
-	case COL_UNIT:
-		return ksm_procs_str(c->procs, p->unit);
-	case COL_VM:
-		return ksm_procs_str(c->procs, p->vm);
-	case COL_CGROUP:
-		return ksm_procs_str(c->procs, p->cgroup);
-	default:
-		return "";
 	}
-}
-
-/*
- * Untrusted text for the table form: control characters and invalid
- * UTF-8 as ksm_escape writes them, but backslashes left alone, so a
- * unit reads as systemctl prints it ("machine-qemu\x2d1\x2dweb.scope")
- * and can be pasted back.  (libsmartcols' own encoding, off for the
- * table, would turn that "\x2d" into "\x5cx2d".)
- */
-static void table_escape(const char *s, char *out, size_t size)
-{
-	size_t len = 0;
-
-	out[0] = '\0';
-	while (*s) {
-		char one[5] = "", esc[24];
-		size_t n = 1, elen;
-
-		if ((unsigned char)*s >= 0xc0)
-			while (n < 4 && ((unsigned char)s[n] & 0xc0) == 0x80)
-				n++;
-		memcpy(one, s, n);
-		if (*s == '\\')
-			strcpy(esc, "\\");
-		else
-			ksm_escape(one, esc, sizeof(esc));
-		elen = strlen(esc);
-		if (len + elen >= size)
-			break;
-		memcpy(out + len, esc, elen + 1);
-		len += elen;
-		s += n;
-	}
+	return ksm_prow_name(&c->rows, r, col);
 }
 
 /*
  * The cell's text, or NULL for an empty cell (JSON null).  Unknown
  * figures are "-" in the table and raw forms, so a missing value is never
- * mistaken for zero.
+ * mistaken for zero.  label: "total" or "system" for those lines.
  */
-static const char *cell(const struct ps_ctx *c, const struct row *r, int col,
-			int label_col, char *buf, size_t size)
+static const char *cell(const struct ps_ctx *c, const struct ksm_prow *r,
+			const char *label, enum ksm_pcol col, int label_col,
+			char *buf, size_t size)
 {
 	char num[32];
 	const char *text;
 
-	if (r->label && col == label_col)
-		return r->label;
-	if (columns[col].kind != KIND_ID) {
+	if (label && (int)col == label_col)
+		return label;
+	if (ksm_pcols[col].kind != KSM_PK_NAME) {
 		if (figure_cell(c, r, col, buf, size))
 			return buf;
-		if (c->o->mode == OUT_JSON || col == COL_VERDICT ||
-		    (col == COL_PROCS && !r->sum) ||
-		    ((col == COL_MERGE_ANY || col == COL_MERGEABLE) && !r->proc))
+		if (c->o->mode == OUT_JSON || col == KSM_PCOL_VERDICT ||
+		    (col == KSM_PCOL_PROCS && !r->sum) ||
+		    ((col == KSM_PCOL_MERGE_ANY || col == KSM_PCOL_MERGEABLE) &&
+		     !r->proc))
 			return NULL;
 		return "-";
 	}
-	text = id_text(c, r, col, num, sizeof(num));
+	text = id_text(c, r, label, col, num, sizeof(num));
 	/* the group of processes without a unit, VM...: "-", JSON null */
-	if (!text[0] && r->sum && !r->label && c->o->mode != OUT_JSON)
+	if (!text[0] && r->sum && !label && c->o->mode != OUT_JSON)
 		return "-";
 	if (!text[0])
 		return NULL;
-	/* raw: libsmartcols encodes; JSON: libsmartcols escapes as JSON */
+	/*
+	 * raw: libsmartcols encodes; JSON: libsmartcols escapes as JSON.
+	 * The table: ksm_escape_name(), so a unit reads as systemctl prints
+	 * it ("machine-qemu\x2d1\x2dweb.scope") and can be pasted back
+	 * (libsmartcols' own encoding, off for the table, would turn that
+	 * "\x2d" into "\x5cx2d").
+	 */
 	if (c->o->mode != OUT_TABLE)
 		snprintf(buf, size, "%s", text);	/* num is ours only */
 	else
-		table_escape(text, buf, size);
+		ksm_escape_name(text, buf, size);
 	return buf;
-}
-
-static int cmp_ull(unsigned long long a, unsigned long long b)
-{
-	return a < b ? 1 : a > b ? -1 : 0;	/* largest first */
-}
-
-static int verdict_rank(const struct ps_ctx *c, const struct ksm_procstat *st)
-{
-	switch (ksm_procstat_verdict(st, c->page_size)) {
-	case KSM_VERDICT_WASTE:
-		return 0;
-	case KSM_VERDICT_OK:
-		return 1;
-	default:
-		return 2;
-	}
-}
-
-static int tri_rank(enum ksm_tri t)
-{
-	return t == KSM_TRI_YES ? 0 : t == KSM_TRI_NO ? 1 : 2;
-}
-
-/* Compare one column: figures largest first, names A-Z, unknown last. */
-static int cmp_col(const struct ps_ctx *c, const struct row *a,
-		   const struct row *b, int col)
-{
-	const struct ksm_procstat *x = a->st, *y = b->st;
-	char n1[32], n2[32];
-	int field = columns[col].field;
-	double p, q;
-
-	if (field >= 0 && col != COL_PROFIT && has(x, field) != has(y, field))
-		return has(x, field) ? -1 : 1;
-	switch (col) {
-	case COL_PID:
-		return a->proc->pid - b->proc->pid;
-	case COL_UID:
-		if (a->proc->has_uid != b->proc->has_uid)
-			return a->proc->has_uid ? -1 : 1;
-		return a->proc->uid < b->proc->uid ? -1 : a->proc->uid > b->proc->uid;
-	case COL_PROCS:
-		return cmp_ull(a->sum->procs, b->sum->procs);
-	case COL_MERGING:
-		return cmp_ull(x->merging_pages, y->merging_pages);
-	case COL_ZERO:
-		return cmp_ull(x->zero_pages, y->zero_pages);
-	case COL_RMAP:
-		return cmp_ull(x->rmap_items, y->rmap_items);
-	case COL_COW:
-		return cmp_ull(x->cow_pages, y->cow_pages);
-	case COL_PROFIT:
-		if (x->profit_known != y->profit_known)
-			return x->profit_known ? -1 : 1;
-		return x->profit < y->profit ? 1 : x->profit > y->profit ? -1 : 0;
-	case COL_SHARE:
-		p = ksm_share_pct(x, &c->system);
-		q = ksm_share_pct(y, &c->system);
-		if (isnan(p) || isnan(q))
-			return isnan(p) - isnan(q);
-		return p < q ? 1 : p > q ? -1 : 0;
-	case COL_VERDICT:
-		return verdict_rank(c, x) - verdict_rank(c, y);
-	case COL_MERGE_ANY:
-		return tri_rank(x->merge_any) - tri_rank(y->merge_any);
-	case COL_MERGEABLE:
-		return tri_rank(x->mergeable) - tri_rank(y->mergeable);
-	default:
-		return strcmp(id_text(c, a, col, n1, sizeof(n1)),
-			      id_text(c, b, col, n2, sizeof(n2)));
-	}
-}
-
-static int cmp_rows(const void *va, const void *vb, void *arg)
-{
-	const struct ps_ctx *c = arg;
-	const struct row *a = va, *b = vb;
-	int d = cmp_col(c, a, b, c->sort);
-
-	if (d)
-		return d;
-	if (a->proc)
-		return a->proc->pid - b->proc->pid;
-	return strcmp(ksm_procs_str(c->procs, a->sum->key),
-		      ksm_procs_str(c->procs, b->sum->key));
 }
 
 /*
@@ -555,16 +319,16 @@ static int label_column(const struct ps_ctx *c)
 	int label = -1, figures = 0;
 
 	for (int i = 0; i < c->ncols; i++) {
-		if (columns[c->cols[i]].kind != KIND_ID)
+		if (ksm_pcols[c->cols[i]].kind != KSM_PK_NAME)
 			figures++;
 		else if (label < 0)
-			label = c->cols[i];
+			label = (int)c->cols[i];
 	}
 	return figures ? label : -1;
 }
 
 static int add_line(struct libscols_table *tb, const struct ps_ctx *c,
-		    const struct row *r, int label_col)
+		    const struct ksm_prow *r, const char *label, int label_col)
 {
 	struct libscols_line *ln = scols_table_new_line(tb, NULL);
 	static char buf[4 * 4096 + 64];
@@ -572,13 +336,31 @@ static int add_line(struct libscols_table *tb, const struct ps_ctx *c,
 	if (!ln)
 		return -ENOMEM;
 	for (int i = 0; i < c->ncols; i++) {
-		const char *text = cell(c, r, c->cols[i], label_col, buf,
+		const char *text = cell(c, r, label, c->cols[i], label_col, buf,
 					sizeof(buf));
 
 		if (text && scols_line_set_data(ln, (size_t)i, text))
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+static int scols_json_type(enum ksm_pcol_json json)
+{
+	switch (json) {
+	case KSM_PJ_NUMBER:
+		return SCOLS_JSON_NUMBER;
+	case KSM_PJ_BOOLEAN:
+		return SCOLS_JSON_BOOLEAN_OPTIONAL;
+	default:
+		return SCOLS_JSON_STRING;
+	}
+}
+
+static int scols_flags(unsigned int flags)
+{
+	return (flags & KSM_PCOL_RIGHT ? SCOLS_FL_RIGHT : 0) |
+	       (flags & KSM_PCOL_TRUNC ? SCOLS_FL_TRUNC : 0);
 }
 
 static struct libscols_table *new_table(const struct ps_ctx *c)
@@ -590,19 +372,20 @@ static struct libscols_table *new_table(const struct ps_ctx *c)
 	scols_table_enable_raw(tb, c->o->mode == OUT_RAW);
 	scols_table_enable_json(tb, c->o->mode == OUT_JSON);
 	scols_table_enable_noheadings(tb, c->o->noheadings);
-	/* the table form is escaped by table_escape() */
+	/* the table form is escaped by cell() */
 	scols_table_enable_noencoding(tb, c->o->mode == OUT_TABLE);
 	scols_table_set_name(tb, c->o->by ? "groups" : "processes");
 	for (int i = 0; i < c->ncols; i++) {
-		const struct column *col = &columns[c->cols[i]];
+		const struct ksm_pcol_info *col = &ksm_pcols[c->cols[i]];
 		struct libscols_column *cl;
 
-		cl = scols_table_new_column(tb, col->name, col->whint, col->flags);
+		cl = scols_table_new_column(tb, col->name, col->whint,
+					    scols_flags(col->flags));
 		if (!cl) {
 			scols_unref_table(tb);
 			return NULL;
 		}
-		scols_column_set_json_type(cl, col->json);
+		scols_column_set_json_type(cl, scols_json_type(col->json));
 	}
 	return tb;
 }
@@ -678,72 +461,36 @@ static int print_json(const struct ps_ctx *c, struct libscols_table *tb,
 	return 0;
 }
 
-static int print_rows(struct ps_ctx *c, struct row *rows, size_t n,
-		      const struct ksm_psum *total)
+/* The rows sorted, then the total lines, as the output mode shows them. */
+static int print_rows(struct ps_ctx *c)
 {
-	struct row trow = { .sum = total, .st = &total->st, .label = "total" };
-	struct row srow = { .st = &c->system, .label = "system" };
-	struct libscols_table *tb;
-	int label_col = label_column(c), err = 0;
-
-	qsort_r(rows, n, sizeof(*rows), cmp_rows, c);
-	tb = new_table(c);
-	if (!tb)
-		return -ENOMEM;
-	for (size_t i = 0; i < n && !err; i++)
-		err = add_line(tb, c, &rows[i], label_col);
-	/* Totals only where a reader sees them as such: not in raw rows. */
-	if (!err && c->o->mode == OUT_TABLE && label_col >= 0) {
-		err = add_line(tb, c, &trow, label_col);
-		if (!err)
-			err = add_line(tb, c, &srow, label_col);
-	}
-	if (!err)
-		err = c->o->mode == OUT_JSON ? print_json(c, tb, total) :
-					       scols_print_table(tb);
-	scols_unref_table(tb);
-	return err;
-}
-
-static int print_procs(struct ps_ctx *c, const struct ksm_procs *p)
-{
-	struct row *rows = calloc(p->n ? p->n : 1, sizeof(*rows));
-	struct ksm_psum total;
-	int err;
-
-	if (!rows)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n; i++) {
-		rows[i].proc = &p->v[i];
-		rows[i].st = &p->v[i].st;
-	}
-	ksm_procs_total(p, &total);
-	err = print_rows(c, rows, p->n, &total);
-	free(rows);
-	return err;
-}
-
-static int print_groups(struct ps_ctx *c, const struct ksm_procs *p)
-{
+	const struct ksm_prow_ctx *rc = &c->rows;
 	struct ksm_psum *groups, total;
-	struct row *rows;
+	struct ksm_prow *rows, trow, srow = { .st = &c->system };
+	struct libscols_table *tb;
+	int label_col = label_column(c), err;
 	size_t n;
-	int err;
 
-	err = ksm_procs_group(p, c->o->by, &groups, &n);
+	err = ksm_prows_collect(rc, c->sort, &rows, &groups, &n);
 	if (err)
 		return err;
-	rows = calloc(n ? n : 1, sizeof(*rows));
-	if (!rows) {
-		free(groups);
-		return -ENOMEM;
+	ksm_procs_total(c->procs, &total);
+	trow = (struct ksm_prow){ .sum = &total, .st = &total.st };
+	tb = new_table(c);
+	if (!tb)
+		err = -ENOMEM;
+	for (size_t i = 0; i < n && !err; i++)
+		err = add_line(tb, c, &rows[i], NULL, label_col);
+	/* Totals only where a reader sees them as such: not in raw rows. */
+	if (!err && c->o->mode == OUT_TABLE && label_col >= 0) {
+		err = add_line(tb, c, &trow, "total", label_col);
+		if (!err)
+			err = add_line(tb, c, &srow, "system", label_col);
 	}
-	for (size_t i = 0; i < n; i++) {
-		rows[i].sum = &groups[i];
-		rows[i].st = &groups[i].st;
-	}
-	ksm_procs_total(p, &total);
-	err = print_rows(c, rows, n, &total);
+	if (!err)
+		err = c->o->mode == OUT_JSON ? print_json(c, tb, &total) :
+					       scols_print_table(tb);
+	scols_unref_table(tb);
 	free(rows);
 	free(groups);
 	return err;
@@ -757,7 +504,7 @@ static void note_missing(const struct ps_ctx *c)
 	size_t len = 0;
 
 	for (int i = 0; i < c->ncols; i++) {
-		int field = columns[c->cols[i]].field;
+		int field = ksm_pcols[c->cols[i]].field;
 
 		if (field >= 0)
 			shown |= KSM_PF_BIT(field);
@@ -908,6 +655,68 @@ static const struct option ps_longopts[] = {
 
 static int ps_run(struct ksm_ctx *ctx, int argc, char **argv);
 
+/* Words to lines of at most width columns, as a paragraph of --help. */
+static void print_wrapped(FILE *out, const char *text, size_t width)
+{
+	size_t len = 0;
+
+	while (*text) {
+		size_t word = strcspn(text, " ");
+
+		if (len && len + 1 + word > width) {
+			fputc('\n', out);
+			len = 0;
+		} else if (len) {
+			fputc(' ', out);
+			len++;
+		}
+		fwrite(text, 1, word, out);
+		len += word;
+		text += word;
+		if (*text == ' ')
+			text++;
+	}
+	fputc('\n', out);
+}
+
+/* The default columns of a view, each name after a space. */
+static void default_names(enum ksm_group_by by, char *buf, size_t size)
+{
+	enum ksm_pcol cols[KSM_PCOL_COUNT];
+	int n = ksm_pcol_defaults(by, false, cols);
+	size_t len = strlen(buf);
+
+	/* a grouped view's first column is its key, whichever it is */
+	for (int i = by ? 1 : 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, " %s",
+					ksm_pcols[cols[i]].name);
+}
+
+/* --help's columns, from the column table. */
+static void usage_columns(FILE *out)
+{
+	char text[512] = "Default:";
+
+	fprintf(out, "Columns:");
+	for (int i = 0; i < KSM_PCOL_COUNT; i++)
+		fprintf(out, " %s", ksm_pcols[i].name);
+	fprintf(out, "\n");
+	for (int i = 0; i < KSM_PCOL_COUNT; i++)
+		fprintf(out, "  %-10s %s\n", ksm_pcols[i].name, ksm_pcols[i].help);
+	fprintf(out, "\n");
+	default_names(KSM_BY_NONE, text, sizeof(text));
+	strncat(text, "; with --group-by: KEY", sizeof(text) - strlen(text) - 1);
+	/* any grouping: all have the same sums */
+	default_names(KSM_BY_UNIT, text, sizeof(text));
+	strncat(text, ".  '-' marks a figure this kernel does not report.",
+		sizeof(text) - strlen(text) - 1);
+	print_wrapped(out, text, 72);
+	fprintf(out, "%s",
+		"Per-process profits add up to more than general_profit: each process\n"
+		"counts the KSM pages it maps, so every shared page is counted once more\n"
+		"than it is saved (see ksmctl(8)).\n");
+}
+
 const struct ksm_command cmd_ps = {
 	.name = "ps",
 	.summary = "per-process KSM use, by cgroup, unit, VM or user",
@@ -932,32 +741,9 @@ const struct ksm_command cmd_ps = {
 		"  -r, --raw               raw output, without the total lines\n"
 		"  -n, --noheadings        do not print a heading line\n"
 		"  -h, --help              display this help\n"
-		"\n"
-		"Columns: PID USER UID COMM PROCS MERGING ZERO RMAP PROFIT SHARE VERDICT MERGE_ANY MERGEABLE COW UNIT VM CGROUP\n"
-		"  PID        process id\n"
-		"  USER       owner (effective user)\n"
-		"  UID        owner's user id\n"
-		"  COMM       command name\n"
-		"  PROCS      processes in the group (--group-by)\n"
-		"  MERGING    memory mapped from KSM pages (ksm_merging_pages)\n"
-		"  ZERO       memory merged with the zero page (ksm_zero_pages)\n"
-		"  RMAP       pages KSM tracks, merged or not (ksm_rmap_items)\n"
-		"  PROFIT     memory saved less metadata spent; negative: a loss\n"
-		"  SHARE      part of everything KSM merged system-wide, in percent\n"
-		"  VERDICT    'not worth scanning' when rmap items / merged pages > 64\n"
-		"  MERGE_ANY  whole process merged (prctl PR_SET_MEMORY_MERGE)\n"
-		"  MERGEABLE  has areas registered with KSM (madvise or prctl)\n"
-		"  COW        KSM pages copied on write (ksm_cow_pages, where reported)\n"
-		"  UNIT       systemd unit or scope\n"
-		"  VM         qemu guest name\n"
-		"  CGROUP     cgroup v2 path\n"
-		"\n"
-		"Default: PID USER COMM MERGING ZERO RMAP PROFIT SHARE VERDICT MERGE_ANY\n"
-		"MERGEABLE UNIT VM CGROUP; with --group-by: KEY PROCS MERGING ZERO RMAP\n"
-		"PROFIT SHARE VERDICT.  '-' marks a figure this kernel does not report.\n"
-		"Per-process profits add up to more than general_profit: each process\n"
-		"counts the KSM pages it maps, so every shared page is counted once more\n"
-		"than it is saved (see ksmctl(8)).\n",
+		"\n",
+	/* Columns: ... from the column table */
+	.usage_more = usage_columns,
 	.shortopts = "ap:u:g:o:bJrnh",
 	.longopts = ps_longopts,
 	.run = ps_run,
@@ -1085,7 +871,11 @@ static int ps_run(struct ksm_ctx *ctx, int argc, char **argv)
 	if (status)
 		goto out;
 	c.procs = &procs;
-	err = o.by ? print_groups(&c, &procs) : print_procs(&c, &procs);
+	c.rows = (struct ksm_prow_ctx){
+		.procs = &procs, .system = &c.system, .page_size = c.page_size,
+		.by = o.by,
+	};
+	err = print_rows(&c);
 	if (err) {
 		ksm_err("cannot print the table: %s", strerror(-err));
 		status = EXIT_FAIL;

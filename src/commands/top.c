@@ -180,12 +180,12 @@ static int parse_args(struct top_opts *o, int argc, char **argv)
 
 static int setup_view(struct top *t)
 {
-	enum ksm_tcol col = KSM_TC_PROFIT;
+	enum ksm_pcol col = KSM_PCOL_PROFIT;
 	char shown[128];
 	int err;
 
 	if (t->o.sort_name) {
-		err = ksm_tcol_parse(t->o.sort_name, t->o.by, &col);
+		err = ksm_view_parse_sort(t->o.sort_name, t->o.by, &col);
 		if (err) {
 			ksm_escape(t->o.sort_name, shown, sizeof(shown));
 			return ksm_usage_error(&cmd_top, "--sort: %s column '%s'",

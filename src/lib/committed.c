@@ -1,76 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "committed.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "procs.h"
-
-/* The value of a "Name:   1234 kB" line, in bytes. */
-static int kb_line(const char *text, const char *name,
-		   unsigned long long *bytes)
-{
-	size_t len = strlen(name);
-	const char *line = text;
-
-	while (*line) {
-		if (!strncmp(line, name, len) && line[len] == ':') {
-			const char *p = line + len + 1;
-			unsigned long long n = 0;
-			bool digits = false;
-
-			while (*p == ' ' || *p == '\t')
-				p++;
-			for (; *p >= '0' && *p <= '9'; p++) {
-				unsigned int digit = (unsigned int)(*p - '0');
-
-				if (n > (~0ULL / 1024 - digit) / 10)
-					return -ERANGE;
-				n = n * 10 + digit;
-				digits = true;
-			}
-			if (!digits || strncmp(p, " kB", 3))
-				return -EINVAL;
-			*bytes = n * 1024;
-			return 0;
-		}
-		line = strchrnul(line, '\n');
-		if (*line)
-			line++;
-	}
-	return -ENODATA;
-}
-
-int ksm_smaps_rollup_pss(const char *text, unsigned long long *bytes)
-{
-	return kb_line(text, "Pss", bytes);
-}
-
-int ksm_status_rss(const char *text, unsigned long long *bytes)
-{
-	return kb_line(text, "VmRSS", bytes);
-}
-
-/* A pid directory's name, or -1. */
-static int pid_of(const char *s)
-{
-	long pid = 0;
-
-	if (!*s || strlen(s) > 10)
-		return -1;
-	for (; *s; s++) {
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		pid = pid * 10 + (*s - '0');
-	}
-	return pid > 0 && pid <= INT_MAX ? (int)pid : -1;
-}
+#include "proclist.h"
+#include "procstat.h"
 
 /*
  * A tiny /proc file (comm, ksm_stat) in one read(2): procfs hands over
@@ -154,39 +93,6 @@ static int process_size(const struct ksm_root *root, int pid,
 	return ksm_status_rss(text, bytes);
 }
 
-#define PF_KTHREAD_FLAG 0x00200000UL	/* PF_KTHREAD, include/linux/sched.h */
-
-int ksm_stat_comm_flags(const char *text, char *comm, size_t size,
-			unsigned long *flags)
-{
-	const char *open = strchr(text, '('), *close = strrchr(text, ')');
-	const char *p;
-	size_t len;
-	char *end;
-
-	if (!open || !close || close < open || size == 0)
-		return -EINVAL;
-	len = (size_t)(close - open - 1);
-	if (len >= size)
-		len = size - 1;
-	memcpy(comm, open + 1, len);
-	comm[len] = '\0';
-	/* ") state ppid pgrp session tty_nr tpgid flags" */
-	if (!close[1])
-		return -EINVAL;	/* nothing after the name: strchr(p + 1) below */
-	p = close + 1;
-	for (int field = 3; field < 9; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return -EINVAL;
-	}
-	errno = 0;
-	*flags = strtoul(p + 1, &end, 10);
-	if (errno || end == p + 1)
-		return -EINVAL;
-	return 0;
-}
-
 enum seen { SEEN_USER, SEEN_KTHREAD, SEEN_GONE };
 
 /*
@@ -198,14 +104,16 @@ static enum seen read_name(const struct ksm_root *root, int procfd, int pid,
 			   struct ksm_committed *out)
 {
 	char path[48], text[1024];
-	unsigned long flags = 0;
+	struct ksm_task_stat st;
 	int err;
 
 	if (!known) {
 		snprintf(path, sizeof(path), "%d/stat", pid);
 		err = read_small(procfd, path, text, sizeof(text));
-		if (!err && !ksm_stat_comm_flags(text, comm, size, &flags))
-			return flags & PF_KTHREAD_FLAG ? SEEN_KTHREAD : SEEN_USER;
+		if (!err && !ksm_task_stat_parse(text, &st)) {
+			snprintf(comm, size, "%s", st.comm);
+			return st.flags & KSM_PF_KTHREAD ? SEEN_KTHREAD : SEEN_USER;
+		}
 		if (err && err != -ENOENT) {
 			count_error(root, pid, err, out);
 			return SEEN_GONE;
@@ -314,22 +222,20 @@ int ksm_committed_scan(const struct ksm_root *root,
 {
 	struct ksm_committed_cache next = { NULL, 0 };
 	bool failed = false, sorted = true;
+	struct ksm_proc_walk w;
+	struct ksm_pid_dir d;
 	size_t cap = 0;
-	struct dirent *de;
-	DIR *dir;
+	int err;
 
 	memset(out, 0, sizeof(*out));
-	dir = ksm_root_opendir(root, "proc");
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		struct ksm_pid_seen seen = { .ino = de->d_ino };
+	err = ksm_proc_walk_open(root, &w);
+	if (err)
+		return err;
+	while (ksm_proc_walk_next(&w, &d)) {
+		struct ksm_pid_seen seen = { .ino = d.ino, .pid = d.pid };
 		const struct ksm_pid_seen *old;
 		enum seen what;
 
-		seen.pid = pid_of(de->d_name);
-		if (seen.pid < 0)
-			continue;
 		out->seen++;
 		old = cache_find(cache, seen.pid);
 		if (old && old->ino != seen.ino)
@@ -339,7 +245,7 @@ int ksm_committed_scan(const struct ksm_root *root,
 			what = SEEN_KTHREAD;
 		} else {
 			/* without a cache, comm is the cheaper read */
-			what = count_one(root, dirfd(dir), o, seen.pid,
+			what = count_one(root, ksm_proc_walk_fd(&w), o, seen.pid,
 					 old != NULL || !cache, out);
 			out->kthreads += what == SEEN_KTHREAD;
 		}
@@ -350,7 +256,7 @@ int ksm_committed_scan(const struct ksm_root *root,
 			sorted = false;
 		remember(&next, &cap, &failed, &seen);
 	}
-	closedir(dir);
+	ksm_proc_walk_close(&w);
 	if (!cache)
 		return 0;
 	ksm_committed_cache_free(cache);

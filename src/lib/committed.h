@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "procstat.h"	/* ksm_smaps_rollup_pss(), ksm_status_rss() */
 #include "rootfs.h"
 
 struct ksm_committed_opts {
@@ -59,19 +60,6 @@ struct ksm_committed_cache {
 };
 
 void ksm_committed_cache_free(struct ksm_committed_cache *c);
-
-/*
- * The name and flags of /proc/PID/stat text ("123 (name) S 1 ... flags
- * ..."); the name may hold spaces and parentheses.  0, or -EINVAL.
- */
-int ksm_stat_comm_flags(const char *text, char *comm, size_t size,
-			unsigned long *flags);
-
-/* "Pss:   1234 kB" of smaps_rollup text, in bytes; -ENODATA if absent. */
-int ksm_smaps_rollup_pss(const char *text, unsigned long long *bytes);
-/* "VmRSS:   1234 kB" of status text, in bytes; -ENODATA if absent
- * (kernel threads, zombies). */
-int ksm_status_rss(const char *text, unsigned long long *bytes);
 
 /*
  * Scan proc/ below the root.  Processes that exit meanwhile, kernel

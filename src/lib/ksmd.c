@@ -9,50 +9,7 @@
 #include <unistd.h>
 
 #include "parse.h"
-
-int ksm_task_stat_parse(const char *text, struct ksm_task_stat *st)
-{
-	const char *open = strchr(text, '('), *close = strrchr(text, ')');
-	const char *p;
-	size_t len;
-	int field;
-
-	memset(st, 0, sizeof(*st));
-	if (!open || !close || close < open)
-		return -EINVAL;
-	len = (size_t)(close - open - 1);
-	if (len >= sizeof(st->comm))
-		len = sizeof(st->comm) - 1;
-	memcpy(st->comm, open + 1, len);
-	st->comm[len] = '\0';
-	/* field 3 (state) follows ") "; count on to 9 (flags), 14, 15 */
-	p = close + 1;
-	for (field = 3; field <= 15; field++) {
-		unsigned long long v;
-		char *end;
-
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			return -EINVAL;
-		if (field == 9 || field == 14 || field == 15) {
-			errno = 0;
-			v = strtoull(p, &end, 10);
-			if (errno || end == p || (*end && *end != ' ' && *end != '\n'))
-				return -EINVAL;
-			if (field == 9)
-				st->flags = (unsigned long)v;
-			else if (field == 14)
-				st->utime = v;
-			else
-				st->stime = v;
-			p = end;
-			continue;
-		}
-		p += strcspn(p, " ");
-	}
-	return 0;
-}
+#include "proclist.h"
 
 int ksm_schedstat_parse(const char *text, unsigned long long *ns)
 {
@@ -67,41 +24,31 @@ int ksm_schedstat_parse(const char *text, unsigned long long *ns)
 	return 0;
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
-
 pid_t ksm_find_kthread(const struct ksm_root *root, const char *name)
 {
-	DIR *dir = ksm_root_opendir(root, "proc");
-	struct dirent *de;
+	struct ksm_proc_walk w;
+	struct ksm_pid_dir d;
 	pid_t found = -ENOENT;
+	int err;
 
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
+	err = ksm_proc_walk_open(root, &w);
+	if (err)
+		return err;
+	while (ksm_proc_walk_next(&w, &d)) {
 		struct ksm_task_stat st;
 		char path[64], text[1024];
 
-		if (!all_digits(de->d_name) || strlen(de->d_name) > 20)
-			continue;
-		snprintf(path, sizeof(path), "proc/%.20s/stat", de->d_name);
+		snprintf(path, sizeof(path), "proc/%d/stat", d.pid);
 		/* tasks vanish between readdir and open: skip them */
 		if (ksm_root_read(root, path, text, sizeof(text)) ||
 		    ksm_task_stat_parse(text, &st))
 			continue;
 		if (!strcmp(st.comm, name) && (st.flags & KSM_PF_KTHREAD)) {
-			found = (pid_t)atol(de->d_name);
+			found = d.pid;
 			break;
 		}
 	}
-	closedir(dir);
+	ksm_proc_walk_close(&w);
 	return found;
 }
 
@@ -123,6 +70,8 @@ int ksm_task_cpu_ns(const struct ksm_root *root, pid_t pid,
 	err = ksm_root_read(root, path, text, sizeof(text));
 	if (!err)
 		err = ksm_task_stat_parse(text, &st);
+	if (!err && !st.have_times)
+		err = -EINVAL;
 	if (err)
 		return err;
 	hz = sysconf(_SC_CLK_TCK);

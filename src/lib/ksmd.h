@@ -10,23 +10,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "procstat.h"	/* ksm_task_stat_parse(), KSM_PF_KTHREAD */
 #include "rootfs.h"
-
-/* PF_KTHREAD in the flags field of /proc/PID/stat (include/linux/sched.h). */
-#define KSM_PF_KTHREAD 0x00200000UL
-
-/* What ksmctl needs from the text of /proc/PID/stat. */
-struct ksm_task_stat {
-	char comm[32];
-	unsigned long flags;
-	unsigned long long utime, stime;	/* clock ticks */
-};
-
-/*
- * Parse /proc/PID/stat.  comm may hold spaces and parentheses, so the
- * fields are counted from the last ')'.  0 or -EINVAL.
- */
-int ksm_task_stat_parse(const char *text, struct ksm_task_stat *st);
 
 /*
  * The first field of /proc/PID/schedstat: nanoseconds on a CPU.

@@ -43,76 +43,15 @@ static int grow(void **v, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-/* A /proc entry name that is a pid: digits only, no leading zero. */
-static int parse_pid(const char *name)
-{
-	long v = 0;
-
-	if (name[0] < '1' || name[0] > '9')
-		return -1;
-	for (const char *p = name; *p; p++) {
-		if (*p < '0' || *p > '9' || v > 99999999)
-			return -1;
-		v = v * 10 + (*p - '0');
-	}
-	return (int)v;
-}
-
-static int cmp_pid(const void *a, const void *b)
-{
-	int x = ((const struct ksm_live_pid *)a)->pid;
-	int y = ((const struct ksm_live_pid *)b)->pid;
-
-	return (x > y) - (x < y);
-}
-
-/* The pids in proc/ now, ascending, into fresh (n of them). */
-static int list_proc(const struct ksm_root *root, struct ksm_live_pid **fresh,
-		     size_t *n)
-{
-	size_t cap = 0;
-	struct dirent *d;
-	DIR *dir;
-	int err = 0;
-
-	*fresh = NULL;
-	*n = 0;
-	dir = ksm_root_opendir(root, "proc");
-	if (!dir)
-		return -errno;
-	while ((d = readdir(dir))) {
-		int pid = parse_pid(d->d_name);
-
-		if (pid <= 0)
-			continue;
-		err = grow((void **)fresh, &cap, *n + 1, sizeof(**fresh));
-		if (err)
-			break;
-		(*fresh)[(*n)++] = (struct ksm_live_pid){ .pid = pid };
-	}
-	closedir(dir);
-	if (err) {
-		free(*fresh);
-		*fresh = NULL;
-		return err;
-	}
-	/* procfs lists pids in order, a fixture directory need not */
-	if (*n)
-		qsort(*fresh, *n, sizeof(**fresh), cmp_pid);
-	return 0;
-}
-
 /*
- * Carry the involved flags of the pids still there over to fresh, and
- * collect the pids this round reads into l->want.
+ * Carry over to a new listing of proc/ what was known of the pids still
+ * there, and collect the pids this round reads into l->want.
  */
-static int choose(struct ksm_live *l, struct ksm_live_pid *fresh, size_t n,
+static int choose(struct ksm_live *l, struct ksm_pid_dir *fresh, size_t n,
 		  unsigned int turns, size_t *nwant)
 {
-	size_t j = 0, k = 0;
+	size_t j = 0, k = 0, cap = l->want_cap;
 	int err;
-
-	size_t cap = l->want_cap;
 
 	/* never NULL: a NULL pid list means "scan everything" */
 	err = grow((void **)&l->want, &l->want_cap, n ? n : 1, sizeof(int));
@@ -125,8 +64,10 @@ static int choose(struct ksm_live *l, struct ksm_live_pid *fresh, size_t n,
 
 		while (j < l->n && l->v[j].pid < fresh[i].pid)
 			j++;
-		/* a pid seen to exit and listed again is another process */
+		/* a pid seen to exit, or listed with another directory, is
+		 * another process */
 		is_new = !(j < l->n && l->v[j].pid == fresh[i].pid) ||
+			 l->v[j].ino != fresh[i].ino ||
 			 l->v[j].state == KSM_LIVE_GONE;
 		fresh[i].state = is_new ? KSM_LIVE_IDLE : l->v[j].state;
 		if (ksm_live_due(fresh[i].pid, fresh[i].state == KSM_LIVE_INVOLVED,
@@ -204,11 +145,11 @@ static int choose_listed(struct ksm_live *l, unsigned int turns, size_t *nwant)
 static int relist(const struct ksm_root *root, struct ksm_live *l,
 		  unsigned int turns, size_t *nwant)
 {
-	struct ksm_live_pid *fresh;
+	struct ksm_pid_dir *fresh;
 	size_t n;
 	int err;
 
-	err = list_proc(root, &fresh, &n);
+	err = ksm_proc_list(root, &fresh, &n);
 	if (err)
 		return err;
 	err = choose(l, fresh, n, turns, nwant);

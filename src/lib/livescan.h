@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "proclist.h"
 #include "procs.h"
 #include "rootfs.h"
 
@@ -35,13 +36,9 @@ enum ksm_live_state {
 	KSM_LIVE_GONE,		/* exited since the listing */
 };
 
-struct ksm_live_pid {
-	int pid;
-	unsigned char state;	/* enum ksm_live_state */
-};
-
 struct ksm_live {
-	struct ksm_live_pid *v;		/* pids of /proc, ascending */
+	/* pids of /proc, ascending; state: enum ksm_live_state */
+	struct ksm_pid_dir *v;
 	size_t n, cap;
 	unsigned long round;		/* refreshes so far */
 	bool listed;			/* v holds a listing of /proc */

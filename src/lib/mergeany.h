@@ -17,7 +17,7 @@
 
 #include <sys/types.h>
 
-#include "procs.h"
+#include "procstat.h"
 #include "rootfs.h"
 
 #define KSM_PR_SET_MEMORY_MERGE 67

@@ -6,8 +6,9 @@
  * its own command line): the functions only cut and decode, and the
  * output layer escapes.
  */
-#include "procs.h"
+#include "procname.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 

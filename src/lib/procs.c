@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "proclist.h"
 
 #define STAT_BUF 1024
 #define STATUS_BUF 2048
@@ -406,37 +407,18 @@ static int scan_pid(struct scan *sc, int pid, bool requested, int *result)
 	return keep(sc, &pr, comm, cg, vm);
 }
 
-/* A /proc entry name that is a pid: digits only, no leading zero. */
-static int parse_pid(const char *name)
-{
-	long v = 0;
-
-	if (name[0] < '1' || name[0] > '9')
-		return -1;
-	for (const char *p = name; *p; p++) {
-		if (*p < '0' || *p > '9' || v > 99999999)
-			return -1;
-		v = v * 10 + (*p - '0');
-	}
-	return (int)v;
-}
-
 static int scan_all(struct scan *sc)
 {
-	struct dirent *d;
-	DIR *dir;
-	int err = 0, result;
+	struct ksm_proc_walk w;
+	struct ksm_pid_dir d;
+	int err, result;
 
-	dir = ksm_root_opendir(sc->root, "proc");
-	if (!dir)
-		return -errno;
-	while (!err && (d = readdir(dir))) {
-		int pid = parse_pid(d->d_name);
-
-		if (pid > 0)
-			err = scan_pid(sc, pid, false, &result);
-	}
-	closedir(dir);
+	err = ksm_proc_walk_open(sc->root, &w);
+	if (err)
+		return err;
+	while (!err && ksm_proc_walk_next(&w, &d))
+		err = scan_pid(sc, d.pid, false, &result);
+	ksm_proc_walk_close(&w);
 	return err;
 }
 

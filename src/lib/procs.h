@@ -1,15 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Per-process KSM figures: parsing /proc/PID/ksm_stat, the scan over
- * /proc, the cgroup -> systemd unit / VM naming, grouping and totals.
+ * Per-process KSM figures: the scan over /proc, grouping and totals.
+ * What one process's files say is parsed below this, by the pure
+ * parsers of procstat.h and procname.h; the scan reads the files.
  *
- * The kernel reports KSM use per process in /proc/PID/ksm_merging_pages
- * (5.19) and /proc/PID/ksm_stat (6.1, fields added up to 6.15).  Fields
- * are parsed by name and unknown lines are ignored, so a kernel that adds
- * a field (ksm_cow_pages, proposed by this project) needs no new parser.
- *
- * Pure functions, and a scan that never prints: the command layer turns
- * what it returns into tables, JSON or metrics.
+ * A scan that never prints: the command layer turns what it returns
+ * into tables, JSON or metrics.
  */
 #ifndef KSMCTL_PROCS_H
 #define KSMCTL_PROCS_H
@@ -17,124 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "procname.h"
+#include "procstat.h"
 #include "rootfs.h"
 #include "sample.h"
-
-/* One bit per figure the kernel may report; a process's "have" mask. */
-enum ksm_pfield {
-	KSM_PF_RMAP,		/* ksm_rmap_items (6.1) */
-	KSM_PF_ZERO,		/* ksm_zero_pages (6.5) */
-	KSM_PF_MERGING,		/* ksm_merging_pages (6.4; own file 5.19) */
-	KSM_PF_PROFIT,		/* ksm_process_profit (6.4), signed bytes */
-	KSM_PF_MERGE_ANY,	/* ksm_merge_any: (6.15) */
-	KSM_PF_MERGEABLE,	/* ksm_mergeable: (6.15) */
-	KSM_PF_COW,		/* ksm_cow_pages (proposed) */
-	KSM_PF_COUNT
-};
-
-#define KSM_PF_BIT(f) (1u << (f))
-
-/* A yes/no the kernel may not report: -1 unknown, 0 no, 1 yes. */
-enum ksm_tri { KSM_TRI_UNKNOWN = -1, KSM_TRI_NO = 0, KSM_TRI_YES = 1 };
-
-struct ksm_procstat {
-	unsigned int have;		/* KSM_PF_BIT()s the kernel reported */
-	unsigned long long rmap_items;
-	unsigned long long zero_pages;
-	unsigned long long merging_pages;
-	unsigned long long cow_pages;
-	long long profit;		/* bytes; see profit_computed */
-	bool profit_known;		/* read, or computed by ksm_procstat_finish */
-	bool profit_computed;		/* from the kernel's formula, not read */
-	enum ksm_tri merge_any;
-	enum ksm_tri mergeable;
-};
-
-/* Kernel version that first reported a field, for "needs Linux X" notes. */
-unsigned int ksm_pfield_since(enum ksm_pfield f);
-/* The field's name in ksm_stat ("ksm_rmap_items"). */
-const char *ksm_pfield_name(enum ksm_pfield f);
-
-/*
- * Parse the text of /proc/PID/ksm_stat.  Fields are found by name, with
- * or without a colon ("ksm_merge_any: yes"); unknown lines are ignored.
- * Returns 0, -ENODATA when the text holds no field at all (a kernel
- * thread or a zombie: the kernel prints nothing without an mm), or
- * -EINVAL when a known field has a value that is not a number / yes|no.
- */
-int ksm_procstat_parse(const char *text, struct ksm_procstat *st);
-
-/*
- * Parse /proc/PID/ksm_merging_pages (one number) into st, for 5.19 and
- * 6.0-6.3 kernels.  -ENODATA when empty (kernel thread).
- */
-int ksm_procstat_parse_merging(const char *text, struct ksm_procstat *st);
-
-/*
- * Fill in what the kernel did not report but can be derived: the profit
- * from the kernel's own formula, (merging + zero) x page - rmap x
- * KSM_RMAP_ITEM_SIZE, when ksm_stat lacks ksm_process_profit but has
- * both rmap items and merging pages.
- */
-void ksm_procstat_finish(struct ksm_procstat *st, long page_size);
-
-/* Has the process anything to do with KSM (the default filter of ps)? */
-bool ksm_procstat_involved(const struct ksm_procstat *st);
-
-enum ksm_verdict {
-	KSM_VERDICT_NONE,	/* nothing scanned yet, or rmap items unknown */
-	KSM_VERDICT_OK,
-	KSM_VERDICT_WASTE,	/* "not worth scanning" */
-};
-
-/*
- * The kernel docs' rule (admin-guide/mm/ksm.rst): when ksm_rmap_items /
- * ksm_merging_pages exceeds 64 (on 64-bit; 128 on 32-bit) the process's
- * mergeable areas cost more metadata than they save.  64 is the page
- * size over the rmap item size, so the general rule is used.  Pages
- * merged with the zero page (use_zero_pages) save memory too and count
- * as merged here.
- */
-enum ksm_verdict ksm_procstat_verdict(const struct ksm_procstat *st,
-				      long page_size);
-const char *ksm_verdict_text(enum ksm_verdict v);
-
-/* The effective uid from the text of /proc/PID/status ("Uid:" line). */
-int ksm_status_euid(const char *text, unsigned int *uid);
-
-/*
- * The cgroup v2 path from the text of /proc/PID/cgroup ("0::/a/b"); on a
- * v1-only system the name=systemd hierarchy.  The path runs to the end
- * of the entry, so a hostile cgroup name holding '\n' is kept whole on a
- * v2 system (the 0:: entry comes last).  Writes "" when there is none.
- */
-void ksm_cgroup_path(const char *text, char *out, size_t size);
-
-/*
- * The systemd unit a cgroup path belongs to: the innermost component
- * ending in .service or .scope.  "/system.slice/foo.service" ->
- * "foo.service"; "/user.slice/user-1000.slice/user@1000.service/
- * app.slice/x.scope" -> "x.scope"; docker-ID.scope, libpod-ID.scope and
- * cri-containerd-ID.scope are units like any other.  "" when none.
- */
-void ksm_cgroup_unit(const char *path, char *out, size_t size);
-
-/*
- * The libvirt guest name of a machine scope:
- * "machine-qemu\x2d3\x2dguest.scope" -> "guest" (systemd unit escapes
- * are decoded).  "" when the path is not a qemu machine scope.
- */
-void ksm_cgroup_vm(const char *path, char *out, size_t size);
-
-/*
- * The guest name from a qemu command line (NUL-separated arguments, len
- * bytes): "-name guest=NAME,debug-threads=on" or "-name NAME[,...]"
- * (",," is an escaped comma).  "" when there is none.
- */
-void ksm_cmdline_vm(const char *cmdline, size_t len, char *out, size_t size);
-
-/* Decode systemd unit-name escapes ("\x2d" -> '-') in place. */
-void ksm_unit_unescape(char *s);
 
 /* One process as the scan kept it.  Strings are offsets into the pool. */
 struct ksm_proc {

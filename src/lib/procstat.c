@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Parsing /proc/PID/ksm_stat and friends: text in, figures out. */
-#include "procs.h"
+#include "procstat.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "knobs.h"
@@ -213,6 +214,18 @@ const char *ksm_verdict_text(enum ksm_verdict v)
 	}
 }
 
+int ksm_verdict_rank(enum ksm_verdict v)
+{
+	switch (v) {
+	case KSM_VERDICT_WASTE:
+		return 0;
+	case KSM_VERDICT_OK:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
 int ksm_status_euid(const char *text, unsigned int *uid)
 {
 	const char *p = text;
@@ -244,5 +257,108 @@ int ksm_status_euid(const char *text, unsigned int *uid)
 	if (ksm_parse_ull(num, &v) || v > UINT_MAX)
 		return -EINVAL;
 	*uid = (unsigned int)v;
+	return 0;
+}
+
+/* The value of a "Name:   1234 kB" line, in bytes. */
+static int kb_line(const char *text, const char *name,
+		   unsigned long long *bytes)
+{
+	size_t len = strlen(name);
+	const char *line = text;
+
+	while (*line) {
+		if (!strncmp(line, name, len) && line[len] == ':') {
+			const char *p = line + len + 1;
+			unsigned long long n = 0;
+			bool digits = false;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			for (; *p >= '0' && *p <= '9'; p++) {
+				unsigned int digit = (unsigned int)(*p - '0');
+
+				if (n > (~0ULL / 1024 - digit) / 10)
+					return -ERANGE;
+				n = n * 10 + digit;
+				digits = true;
+			}
+			if (!digits || strncmp(p, " kB", 3))
+				return -EINVAL;
+			*bytes = n * 1024;
+			return 0;
+		}
+		line = strchrnul(line, '\n');
+		if (*line)
+			line++;
+	}
+	return -ENODATA;
+}
+
+int ksm_status_rss(const char *text, unsigned long long *bytes)
+{
+	return kb_line(text, "VmRSS", bytes);
+}
+
+int ksm_smaps_rollup_pss(const char *text, unsigned long long *bytes)
+{
+	return kb_line(text, "Pss", bytes);
+}
+
+/* A numeric field of stat at p: its value, and where it ends. */
+static int stat_number(const char *p, unsigned long long *v, const char **end)
+{
+	char *e;
+
+	errno = 0;
+	*v = strtoull(p, &e, 10);
+	if (errno || e == p || (*e && *e != ' ' && *e != '\n'))
+		return -EINVAL;
+	*end = e;
+	return 0;
+}
+
+int ksm_task_stat_parse(const char *text, struct ksm_task_stat *st)
+{
+	const char *open = strchr(text, '('), *close = strrchr(text, ')');
+	const char *p;
+	size_t len;
+
+	memset(st, 0, sizeof(*st));
+	if (!open || !close || close < open)
+		return -EINVAL;
+	len = (size_t)(close - open - 1);
+	if (len >= sizeof(st->comm))
+		len = sizeof(st->comm) - 1;
+	memcpy(st->comm, open + 1, len);
+	st->comm[len] = '\0';
+	/* field 3 (state) follows ") "; count on to 9 (flags), 14, 15 */
+	p = close + 1;
+	for (int field = 3; field <= 15; field++) {
+		unsigned long long v;
+
+		while (*p == ' ')
+			p++;
+		if (!*p || *p == '\n') {
+			/* the flags are needed, the times are a bonus */
+			if (field <= 9)
+				return -EINVAL;
+			st->utime = 0;
+			return 0;
+		}
+		if (field != 9 && field != 14 && field != 15) {
+			p += strcspn(p, " ");
+			continue;
+		}
+		if (stat_number(p, &v, &p))
+			return -EINVAL;
+		if (field == 9)
+			st->flags = (unsigned long)v;
+		else if (field == 14)
+			st->utime = v;
+		else
+			st->stime = v;
+	}
+	st->have_times = true;
 	return 0;
 }

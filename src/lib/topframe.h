@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The frames of ksmctl top, computed without a terminal.
+ * The frame model of ksmctl top: what one screen (or one batch frame)
+ * says, computed without a terminal.
  *
- * A frame is what one screen (or one batch frame) shows: header lines
- * (state, scan settings, memory saved and profit with their history,
- * rates, ksmd's CPU, findings by severity), a summary line, the column
- * headings and the table rows, all as finished text cut to the width.
- * It is a pure function of two samples, one process scan, ksmd's CPU
- * time, the history and the view (sort, grouping, scrolling): the
- * screen code only puts it on the terminal, so everything it shows is
- * tested here.  Untrusted names are escaped with ksm_escape().
+ * A model is what the header says (state, ksmd's CPU, scan settings,
+ * memory saved and profit, rates), the findings, a summary of the
+ * processes and the rows of the table, sorted: a pure function of two
+ * samples, one process scan, ksmd's CPU time, the history and the view
+ * (sort, grouping).  Laying it out on a screen of some width and height
+ * (sparklines, column widths, cutting, scrolling) is the command
+ * layer's (src/topview.h); drawing it is src/top.c's.
  */
 #ifndef KSMCTL_TOPFRAME_H
 #define KSMCTL_TOPFRAME_H
@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "metrics.h"
+#include "pcols.h"
 #include "procs.h"
 #include "sample.h"
 
@@ -45,34 +46,13 @@ void ksm_history_push(struct ksm_history *h, const struct ksm_sample *prev,
 size_t ksm_history_values(const struct ksm_history *h,
 			  enum ksm_hist_series which, double *out, size_t max);
 
-/*
- * A sparkline of n values scaled from their minimum to their maximum:
- * "▁▂▃▄▅▆▇█" with utf8, else " .:-=+*#".  Equal values show as a flat
- * line in the middle (at the bottom when all are 0).
- */
-void ksm_sparkline(const double *v, size_t n, bool utf8, char *out,
-		   size_t size);
+/* "45s", "2m05s", "1h02m", "3d04h" */
+void ksm_format_duration(double seconds, char *buf, size_t size);
 
 /* ---- the view: what the user chose --------------------------------------- */
 
-enum ksm_tcol {
-	KSM_TC_PID,
-	KSM_TC_USER,
-	KSM_TC_COMM,
-	KSM_TC_KEY,		/* the group's name (grouped views) */
-	KSM_TC_PROCS,
-	KSM_TC_MERGING,
-	KSM_TC_ZERO,
-	KSM_TC_RMAP,
-	KSM_TC_PROFIT,
-	KSM_TC_SHARE,
-	KSM_TC_VERDICT,
-	KSM_TC_UNIT,
-	KSM_TC_COUNT
-};
-
 struct ksm_view {
-	enum ksm_tcol sort;
+	enum ksm_pcol sort;
 	enum ksm_group_by by;	/* KSM_BY_NONE: one row per process */
 	size_t top;		/* first row on screen */
 	size_t selected;	/* highlighted row */
@@ -80,25 +60,23 @@ struct ksm_view {
 	double delay;		/* seconds between refreshes */
 };
 
-/* The columns of a view, left to right; how many. */
-int ksm_tcol_layout(enum ksm_group_by by, enum ksm_tcol *cols);
-/* A column's heading in a view ("UNIT" for the key of --group-by unit). */
-const char *ksm_tcol_name(enum ksm_tcol col, enum ksm_group_by by);
+/* The columns of a view, left to right (of the column table, those top
+ * shows); how many. */
+int ksm_view_columns(enum ksm_group_by by, enum ksm_pcol *cols);
 /* --sort NAME (any case) in a view: 0, or -ENOENT unknown, -EINVAL not
  * a column of this view. */
-int ksm_tcol_parse(const char *name, enum ksm_group_by by,
-		   enum ksm_tcol *out);
+int ksm_view_parse_sort(const char *name, enum ksm_group_by by,
+			enum ksm_pcol *out);
 /* The sort column a view uses: sort, or PROFIT when the view lacks it. */
-enum ksm_tcol ksm_view_sort(const struct ksm_view *v);
+enum ksm_pcol ksm_view_sort(const struct ksm_view *v);
 /* The next (dir 1) or previous (dir -1) column to sort by, cycling. */
-enum ksm_tcol ksm_view_next_sort(const struct ksm_view *v, int dir);
+enum ksm_pcol ksm_view_next_sort(const struct ksm_view *v, int dir);
 /* process -> cgroup -> unit -> vm -> user -> comm -> process */
 enum ksm_group_by ksm_view_next_group(enum ksm_group_by by);
 
-/* ---- the frame ------------------------------------------------------------ */
+/* ---- the model ----------------------------------------------------------- */
 
 #define KSM_FRAME_LINE 2048
-#define KSM_FRAME_HEAD_MAX (8 + KSM_MAX_FINDINGS + 2)
 
 /* ksmd's CPU share at or above which top warns on its own. */
 #define KSM_KSMD_CPU_HIGH 25.0
@@ -112,20 +90,6 @@ enum ksm_fline_kind {
 	KSM_FL_RATES,
 	KSM_FL_FINDING,		/* sev says how bad */
 	KSM_FL_MORE,		/* "N more findings" */
-};
-
-struct ksm_fline {
-	enum ksm_fline_kind kind;
-	enum ksm_severity sev;
-	int spark;		/* byte offset of the sparkline, -1: none */
-	char text[KSM_FRAME_LINE];
-};
-
-struct ksm_frow {
-	size_t text;		/* offset in the frame's pool */
-	int pid;		/* process rows; 0 for groups */
-	size_t key;		/* group rows: pool offset of the name in procs */
-	bool loss;		/* negative profit or not worth scanning */
 };
 
 struct ksm_frame_input {
@@ -144,56 +108,47 @@ struct ksm_frame_input {
 	int height;		/* lines incl. a status line; 0: no limit */
 };
 
-struct ksm_frame {
-	struct ksm_fline head[KSM_FRAME_HEAD_MAX];
-	int nhead;
-	char summary[KSM_FRAME_LINE];
-	char headings[KSM_FRAME_LINE];	/* the column headings */
-	int sort_off, sort_len;		/* the sort column in headings (bytes) */
-	struct ksm_frow *rows;
+/* A header line as the model says it, before it meets a width. */
+struct ksm_model_line {
+	enum ksm_fline_kind kind;	/* TITLE, SETTINGS, MEMORY or RATES */
+	/* KSM_FL_MEMORY: the figure and its detail, padded so that the
+	 * history of each memory line starts in the same column */
+	enum ksm_hist_series series;
+	char text[KSM_FRAME_LINE];
+};
+
+/* title, two lines of settings, saved and profit, rates */
+#define KSM_MODEL_LINES 6
+
+struct ksm_frame_model {
+	struct ksm_model_line line[KSM_MODEL_LINES];
+	int nlines;
+	/* top's own findings (ksmd's cost), then those of status */
+	struct ksm_finding findings[KSM_MAX_FINDINGS];
+	int nfindings;
+	char summary[KSM_FRAME_LINE];	/* processes, merging, profit */
+	/* the table: rows sorted by sort, read against rows_ctx */
+	struct ksm_prow_ctx rows_ctx;
+	struct ksm_procstat system;
+	struct ksm_prow *rows;
 	size_t nrows;
-	char *pool;			/* row texts */
-	size_t pool_len, pool_cap;
-	size_t top, selected;		/* the view's, clamped */
-	size_t visible;			/* table rows that fit */
+	struct ksm_psum *groups;	/* what group rows point to */
+	enum ksm_pcol sort;		/* the column sorted by */
 	/* The figures behind the text. */
 	struct ksm_metrics m;
 	struct ksm_rates rates;
 	bool have_rates;
 	double ksmd_pct;		/* of one CPU; NAN when unknown */
-	struct ksm_finding findings[KSM_MAX_FINDINGS];
-	int nfindings;			/* all of them, shown or not */
-	enum ksm_tcol sort;		/* the column sorted by */
 };
 
-/* Compute a frame; 0 or -ENOMEM.  Free it with ksm_frame_free(). */
-int ksm_frame_compute(const struct ksm_frame_input *in, struct ksm_frame *f);
-void ksm_frame_free(struct ksm_frame *f);
+/* Compute a model (in's width and height play no part); 0 or -ENOMEM.
+ * Free it with ksm_frame_model_free(). */
+int ksm_frame_model_compute(const struct ksm_frame_input *in,
+			    struct ksm_frame_model *m);
+void ksm_frame_model_free(struct ksm_frame_model *m);
 
-static inline const char *ksm_frame_row(const struct ksm_frame *f, size_t i)
-{
-	return f->pool + f->rows[i].text;
-}
-
-/* Lines the frame's header, summary and headings take on screen. */
-static inline int ksm_frame_fixed_lines(const struct ksm_frame *f)
-{
-	return f->nhead + 2;
-}
-
-/*
- * Fit text into width terminal columns: cut at a character boundary,
- * padded with spaces (on the left when right).  Without utf8, bytes
- * above 0x7f are written as \xNN.  width < 0: no limit, no padding.
- * Returns the bytes written.
- */
-size_t ksm_fit(const char *text, int width, bool right, bool utf8, char *out,
-	       size_t size);
-
-/* Terminal columns text takes (UTF-8 when utf8). */
-int ksm_text_width(const char *text, bool utf8);
-
-/* "45s", "2m05s", "1h02m", "3d04h" */
-void ksm_format_duration(double seconds, char *buf, size_t size);
+/* A row that costs more than it saves: a negative profit, or not worth
+ * scanning. */
+bool ksm_frame_model_loss(const struct ksm_frame_model *m, size_t row);
 
 #endif

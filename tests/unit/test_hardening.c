@@ -59,14 +59,11 @@ static void test_envfile_quote_backslash_at_end(void **state)
 /* /proc/PID/stat that ends at the name's ')' (regress-stat-ends-at-paren) */
 static void test_stat_ends_at_paren(void **state)
 {
-	unsigned long flags;
-	char comm[16];
+	struct ksm_task_stat st;
 
 	(void)state;
-	assert_int_equal(ksm_stat_comm_flags(".4242 (a) (b) c)", comm, sizeof(comm),
-					     &flags), -EINVAL);
-	assert_int_equal(ksm_stat_comm_flags("1 (x)", comm, sizeof(comm), &flags),
-			 -EINVAL);
+	assert_int_equal(ksm_task_stat_parse(".4242 (a) (b) c)", &st), -EINVAL);
+	assert_int_equal(ksm_task_stat_parse("1 (x)", &st), -EINVAL);
 }
 
 /* "0 * 2^70": shifting 0 by 70 is undefined (regress-pow2-zero-mantissa) */

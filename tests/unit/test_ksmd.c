@@ -31,6 +31,7 @@ static void test_stat_parse(void **state)
 	assert_int_equal(ksm_task_stat_parse(KSMD_STAT, &st), 0);
 	assert_string_equal(st.comm, "ksmd");
 	assert_true(st.flags & KSM_PF_KTHREAD);
+	assert_true(st.have_times);
 	assert_int_equal(st.utime, 12);
 	assert_int_equal(st.stime, 304);
 	/* a comm with blanks and parentheses: fields count from the last ')' */
@@ -44,6 +45,34 @@ static void test_stat_parse(void **state)
 	assert_int_equal(ksm_task_stat_parse("1 (x) S 2 0 0\n", &st), -EINVAL);
 	assert_int_equal(ksm_task_stat_parse("1 (x) S 2 0 0 0 -1 zz 0 0 0 0 1 2\n",
 					     &st), -EINVAL);
+}
+
+/*
+ * stat as the committed-memory scan reads it for the name and the
+ * flags: a text that ends after the flags (a recorded sysroot) is good
+ * for them, without the CPU times.
+ */
+static void test_stat_parse_flags(void **state)
+{
+	struct ksm_task_stat st;
+
+	(void)state;
+	assert_int_equal(ksm_task_stat_parse(
+		"1234 (qemu-system-x86) S 1 1234 1234 0 -1 4194560 100 0 0 0\n",
+		&st), 0);
+	assert_string_equal(st.comm, "qemu-system-x86");
+	assert_int_equal(st.flags, 4194560);
+	assert_false(st.have_times);
+	assert_int_equal(ksm_task_stat_parse(
+		"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0\n", &st), 0);
+	assert_true(st.flags & 0x00200000);	/* PF_KTHREAD */
+	/* a name may hold spaces and parentheses: the last ')' ends it */
+	assert_int_equal(ksm_task_stat_parse("5 (a) b (c)) R 1 5 5 0 -1 64 0\n",
+					     &st), 0);
+	assert_string_equal(st.comm, "a) b (c)");
+	assert_int_equal(st.flags, 64);
+	assert_int_equal(ksm_task_stat_parse("5 (x) R 1 5\n", &st), -EINVAL);
+	assert_int_equal(ksm_task_stat_parse("garbage", &st), -EINVAL);
 }
 
 static void test_schedstat_parse(void **state)
@@ -188,6 +217,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stat_parse),
+		cmocka_unit_test(test_stat_parse_flags),
 		cmocka_unit_test(test_schedstat_parse),
 		cmocka_unit_test(test_find_kthread),
 		cmocka_unit_test(test_read_cow_ksm),

@@ -21,6 +21,7 @@
 
 #include "lib/livescan.h"
 #include "lib/topframe.h"
+#include "topview.h"
 #include "testutil.h"
 
 #define PAGE 4096L
@@ -259,7 +260,7 @@ static void test_full_scan_time(void **state)
 static void test_rates(void **state)
 {
 	struct ksm_sample a, b;
-	struct ksm_view v = { .sort = KSM_TC_PROFIT, .delay = 2 };
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
 	struct ksm_frame_input in = { .prev = &a, .cur = &b, .view = &v,
 				      .utf8 = true, .width = 80, .height = 24 };
 	struct ksm_frame *f = malloc(sizeof(*f));
@@ -293,7 +294,7 @@ static void test_rates(void **state)
 static void test_ksmd_cpu(void **state)
 {
 	struct ksm_sample a, b;
-	struct ksm_view v = { .sort = KSM_TC_PROFIT, .delay = 2 };
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
 	struct ksm_frame_input in = {
 		.prev = &a, .cur = &b, .view = &v, .utf8 = true, .width = 80,
 		.height = 24, .ksmd_known = true, .ksmd_prev_ns = 1000000000ULL,
@@ -338,7 +339,7 @@ static void test_ksmd_cpu(void **state)
 static void test_findings_fit(void **state)
 {
 	struct ksm_sample s;
-	struct ksm_view v = { .sort = KSM_TC_PROFIT, .delay = 2 };
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
 	struct ksm_frame_input in = { .cur = &s, .view = &v, .utf8 = true,
 				      .width = 80, .height = 24 };
 	struct ksm_frame *f = malloc(sizeof(*f));
@@ -390,7 +391,7 @@ static void assert_pids(const struct ksm_frame *f, const int *pids, size_t n)
 
 static void test_sorting(void **state)
 {
-	struct ksm_view v = { .sort = KSM_TC_PROFIT, .delay = 2 };
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
 	struct ksm_frame *f = malloc(sizeof(*f));
 	const int by_profit[] = { 100, 201, 200, 300 };
 	const int by_pid[] = { 100, 200, 201, 300 };
@@ -403,19 +404,19 @@ static void test_sorting(void **state)
 	assert_true(f->rows[3].loss);
 	assert_false(f->rows[0].loss);
 	ksm_frame_free(f);
-	v.sort = KSM_TC_PID;
+	v.sort = KSM_PCOL_PID;
 	frame_of(*state, &v, 120, 40, f);
 	assert_pids(f, by_pid, 4);
 	ksm_frame_free(f);
-	v.sort = KSM_TC_COMM;
+	v.sort = KSM_PCOL_COMM;
 	frame_of(*state, &v, 120, 40, f);
 	assert_pids(f, by_comm, 4);
 	ksm_frame_free(f);
-	v.sort = KSM_TC_RMAP;
+	v.sort = KSM_PCOL_RMAP;
 	frame_of(*state, &v, 120, 40, f);
 	assert_pids(f, by_rmap, 4);
 	ksm_frame_free(f);
-	v.sort = KSM_TC_VERDICT;
+	v.sort = KSM_PCOL_VERDICT;
 	frame_of(*state, &v, 120, 40, f);
 	assert_pids(f, by_verdict, 4);
 	ksm_frame_free(f);
@@ -424,29 +425,29 @@ static void test_sorting(void **state)
 
 static void test_sort_keys(void **state)
 {
-	struct ksm_view v = { .sort = KSM_TC_PROFIT };
-	enum ksm_tcol c;
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT };
+	enum ksm_pcol c;
 
 	(void)state;
-	assert_int_equal(ksm_tcol_parse("pid", KSM_BY_NONE, &c), 0);
-	assert_int_equal(c, KSM_TC_PID);
-	assert_int_equal(ksm_tcol_parse("PID", KSM_BY_UNIT, &c), -EINVAL);
-	assert_int_equal(ksm_tcol_parse("PROCS", KSM_BY_NONE, &c), -EINVAL);
-	assert_int_equal(ksm_tcol_parse("bogus", KSM_BY_NONE, &c), -ENOENT);
+	assert_int_equal(ksm_view_parse_sort("pid", KSM_BY_NONE, &c), 0);
+	assert_int_equal(c, KSM_PCOL_PID);
+	assert_int_equal(ksm_view_parse_sort("PID", KSM_BY_UNIT, &c), -EINVAL);
+	assert_int_equal(ksm_view_parse_sort("PROCS", KSM_BY_NONE, &c), -EINVAL);
+	assert_int_equal(ksm_view_parse_sort("bogus", KSM_BY_NONE, &c), -ENOENT);
 	/* the key of a grouping is its column */
-	assert_int_equal(ksm_tcol_parse("unit", KSM_BY_UNIT, &c), 0);
-	assert_int_equal(c, KSM_TC_KEY);
-	assert_int_equal(ksm_tcol_parse("unit", KSM_BY_NONE, &c), 0);
-	assert_int_equal(c, KSM_TC_UNIT);
-	assert_int_equal(ksm_tcol_parse("CGROUP", KSM_BY_NONE, &c), -EINVAL);
+	assert_int_equal(ksm_view_parse_sort("unit", KSM_BY_UNIT, &c), 0);
+	assert_int_equal(c, ksm_pcol_key(KSM_BY_UNIT));	/* the key */
+	assert_int_equal(ksm_view_parse_sort("unit", KSM_BY_NONE, &c), 0);
+	assert_int_equal(c, KSM_PCOL_UNIT);
+	assert_int_equal(ksm_view_parse_sort("CGROUP", KSM_BY_NONE, &c), -EINVAL);
 	/* > and < walk the columns and wrap */
-	assert_int_equal(ksm_view_next_sort(&v, 1), KSM_TC_SHARE);
-	assert_int_equal(ksm_view_next_sort(&v, -1), KSM_TC_RMAP);
-	v.sort = KSM_TC_PID;
-	assert_int_equal(ksm_view_next_sort(&v, -1), KSM_TC_UNIT);
+	assert_int_equal(ksm_view_next_sort(&v, 1), KSM_PCOL_SHARE);
+	assert_int_equal(ksm_view_next_sort(&v, -1), KSM_PCOL_RMAP);
+	v.sort = KSM_PCOL_PID;
+	assert_int_equal(ksm_view_next_sort(&v, -1), KSM_PCOL_UNIT);
 	/* a column the grouped view lacks sorts by profit */
 	v.by = KSM_BY_USER;
-	assert_int_equal(ksm_view_sort(&v), KSM_TC_PROFIT);
+	assert_int_equal(ksm_view_sort(&v), KSM_PCOL_PROFIT);
 	assert_int_equal(ksm_view_next_group(KSM_BY_NONE), KSM_BY_CGROUP);
 	assert_int_equal(ksm_view_next_group(KSM_BY_CGROUP), KSM_BY_UNIT);
 	assert_int_equal(ksm_view_next_group(KSM_BY_UNIT), KSM_BY_VM);
@@ -458,7 +459,7 @@ static void test_sort_keys(void **state)
 static void test_grouping(void **state)
 {
 	struct fix *fx = *state;
-	struct ksm_view v = { .sort = KSM_TC_PROFIT, .by = KSM_BY_UNIT, .delay = 2 };
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .by = KSM_BY_UNIT, .delay = 2 };
 	struct ksm_frame *f = malloc(sizeof(*f));
 
 	frame_of(fx, &v, 120, 24, f);
@@ -496,7 +497,7 @@ static void test_grouping(void **state)
 
 static void test_layout(void **state)
 {
-	struct ksm_view v = { .sort = KSM_TC_PROFIT, .delay = 2 };
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
 	struct ksm_frame *f = malloc(sizeof(*f));
 
 	frame_of(*state, &v, 80, 24, f);
@@ -541,7 +542,7 @@ static void test_layout(void **state)
 
 static void test_escaping(void **state)
 {
-	struct ksm_view v = { .sort = KSM_TC_PID, .delay = 2 };
+	struct ksm_view v = { .sort = KSM_PCOL_PID, .delay = 2 };
 	struct ksm_frame *f = malloc(sizeof(*f));
 
 	frame_of(*state, &v, 120, 24, f);
@@ -555,7 +556,7 @@ static void test_escaping(void **state)
 
 static void test_scroll_clamp(void **state)
 {
-	struct ksm_view v = { .sort = KSM_TC_PID, .delay = 2 };
+	struct ksm_view v = { .sort = KSM_PCOL_PID, .delay = 2 };
 	struct ksm_frame *f = malloc(sizeof(*f));
 	int fixed;
 
@@ -631,7 +632,7 @@ static void test_ascii_frame(void **state)
 {
 	struct ksm_sample a, b;
 	struct ksm_history h;
-	struct ksm_view v = { .sort = KSM_TC_PROFIT, .delay = 2 };
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
 	struct ksm_frame_input in = { .prev = &a, .cur = &b, .view = &v,
 				      .hist = &h, .width = 80, .height = 24 };
 	struct ksm_frame *f = malloc(sizeof(*f));

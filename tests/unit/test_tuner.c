@@ -930,32 +930,6 @@ static void test_committed_denied(void **state)
 	free(root);
 }
 
-static void test_stat_parse(void **state)
-{
-	unsigned long flags = 0;
-	char comm[64];
-
-	(void)state;
-	assert_int_equal(ksm_stat_comm_flags(
-		"1234 (qemu-system-x86) S 1 1234 1234 0 -1 4194560 100 0 0 0\n",
-		comm, sizeof(comm), &flags), 0);
-	assert_string_equal(comm, "qemu-system-x86");
-	assert_int_equal(flags, 4194560);
-	assert_int_equal(ksm_stat_comm_flags(
-		"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0\n", comm, sizeof(comm),
-		&flags), 0);
-	assert_true(flags & 0x00200000);	/* PF_KTHREAD */
-	/* a name may hold spaces and parentheses: the last ')' ends it */
-	assert_int_equal(ksm_stat_comm_flags("5 (a) b (c)) R 1 5 5 0 -1 64 0\n",
-					     comm, sizeof(comm), &flags), 0);
-	assert_string_equal(comm, "a) b (c)");
-	assert_int_equal(flags, 64);
-	assert_int_equal(ksm_stat_comm_flags("5 (x) R 1 5\n", comm, sizeof(comm),
-					     &flags), -EINVAL);
-	assert_int_equal(ksm_stat_comm_flags("garbage", comm, sizeof(comm),
-					     &flags), -EINVAL);
-}
-
 /* stat as the kernel writes it, with PF_KTHREAD or not */
 static void set_stat(const char *root, const char *pid, const char *comm,
 		     bool kthread)
@@ -1058,7 +1032,6 @@ int main(void)
 		cmocka_unit_test(test_parse_sizes),
 		cmocka_unit_test(test_committed_scan),
 		cmocka_unit_test(test_committed_denied),
-		cmocka_unit_test(test_stat_parse),
 		cmocka_unit_test(test_committed_cache),
 	};
 
