@@ -112,7 +112,8 @@ in_root() {
 		mount --make-rprivate /
 		mount -t proc proc "$root/proc"
 		mount --rbind /dev "$root/dev"
-		if [ -d "$host_cache/ccache" ]; then
+		# the ccache of this machine, made if need be: make check reuses it
+		if mkdir -p "$host_cache/ccache" 2>/dev/null; then
 			mkdir -p "$root$root_cache/ccache"
 			mount --bind "$host_cache/ccache" "$root$root_cache/ccache"
 		fi
