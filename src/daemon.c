@@ -71,7 +71,7 @@ void ksm_daemon_log(struct ksm_daemon *d, int priority, const char *fmt, ...)
 	char msg[sizeof(d->last_error)];
 	va_list ap;
 
-	if (d->quiet && priority >= LOG_INFO)
+	if (d->quiet && priority >= LOG_NOTICE)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

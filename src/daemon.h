@@ -90,7 +90,7 @@ struct ksm_daemon {
 	struct ksm_owned *owned;	/* the knobs it owns: in self */
 	bool restore;			/* put them back at exit */
 	bool dry_run;			/* write nothing */
-	bool quiet;			/* no LOG_INFO lines */
+	bool quiet;			/* errors and warnings only */
 	bool verbose;			/* say a repeated error every time */
 	/* The last error logged: said once until it changes (or until the
 	 * daemon clears it after a step that went well). */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * ksmctl top's screen: puts the frames src/lib/topframe.c computes on
+ * ksmctl top's screen: puts the frames src/topview.c lays out on
  * the terminal and reads keys.  Nothing here computes a figure.
  *
  * Each change is drawn once into curses' virtual screen (erase, draw,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ksmctl governor: UKSM's CPU presets for ksmd on every kernel -- show
- * the active one, set one (through the transaction code), or measure
+ * the active one, set one (through the one change path), or measure
  * ksmd's cost per page for the kernels where ksmctl does the pacing.
  */
 #include <errno.h>
