@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Knob transactions: the one mechanism every writer uses (set, start,
- * stop, and later unmerge, apply, governor, tune and top's keys).
+ * Knob transactions: the plan and the writes under the one change path
+ * (change.h), which every writer goes through; only change.c applies.
  *
  *   add     parse each requested value with the kernel's rules
  *   plan    check the requests against the current sample (knob present,
