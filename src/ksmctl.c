@@ -67,6 +67,17 @@ static void list_options(const struct ksm_command *cmd)
 			printf("-%c\n", *c);
 }
 
+/* The options of cmd that take an argument ("--pages-to-scan", "-p"). */
+static void list_arg_options(const struct ksm_command *cmd)
+{
+	for (const struct option *o = cmd->longopts; o && o->name; o++)
+		if (o->has_arg != no_argument)
+			printf("--%s\n", o->name);
+	for (const char *c = cmd->shortopts; *c; c++)
+		if (*c != ':' && *c != '+' && *c != '-' && c[1] == ':')
+			printf("-%c\n", *c);
+}
+
 /* For tests and completion checks: the command table as plain lines. */
 static int list(int argc, char **argv)
 {
@@ -81,6 +92,12 @@ static int list(int argc, char **argv)
 		if (!cmd)
 			return EXIT_USAGE;
 		list_options(cmd);
+	} else if (!strcmp(what, "arg-options") && argc > 2) {
+		const struct ksm_command *cmd = ksm_command_find(argv[2]);
+
+		if (!cmd)
+			return EXIT_USAGE;
+		list_arg_options(cmd);
 	} else if (!strcmp(what, "global-options")) {
 		printf("--sysroot\n--help\n--version\n-h\n-V\n");
 	} else if (!strcmp(what, "knobs")) {

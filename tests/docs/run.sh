@@ -141,6 +141,39 @@ for o in --help --version; do
 	check "ksmctl $o: wrote to stderr" [ ! -s "$work/err" ]
 done
 
+# --- usage errors: exit 2, one message, then the "Try" line ------------------
+# Every command: an unknown option, and a malformed value for each option
+# that takes one (but a file name, which only opening it can judge).
+# They are refused before anything is read or written: a fixture copy
+# stands in for the kernel all the same.
+mkdir -p "$work/usage-root"
+cp -r "$top/tests/fixtures/6.12/." "$work/usage-root/"
+# usage_check CMD ARGS...: exit 2, stderr ends with the "Try" line
+usage_check() {
+	local c=$1 rc last
+	shift
+	"$ksmctl" --sysroot "$work/usage-root" "$c" "$@" > /dev/null 2> "$work/usage.err" < /dev/null
+	rc=$?
+	last=$(tail -n 1 "$work/usage.err")
+	check "ksmctl $c $*: exit $rc, not 2 (a usage error): $(excerpt "$work/usage.err")" \
+		[ "$rc" = 2 ]
+	check "ksmctl $c $*: does not end with the 'Try' line: $(excerpt "$work/usage.err")" \
+		[ "$last" = "Try 'ksmctl $c --help' for more information." ]
+}
+declare -A arg_opts
+for c in "${commands[@]}"; do
+	list arg-options "$c"
+	arg_opts[$c]=$(tr '\n' ' ' < "$work/list")
+	usage_check "$c" --frobnicate
+	for o in ${arg_opts[$c]}; do
+		case "$c $o" in
+		*" --config" | *" -c" | *" --pidfile" | "export --output" | "export -o")
+			continue ;;	# a file name
+		esac
+		usage_check "$c" "$o" '@bad@'
+	done
+done
+
 # --- man page -------------------------------------------------------------
 # Plain text of the roff source: no font changes, "\-" as "-".
 man_text() {
@@ -187,6 +220,18 @@ else
 				has_word "$work/man-cmd" "$col"
 		done
 	done
+	# EXIT STATUS says what the commands do (checked above): an unknown
+	# name and a malformed option value are usage errors, 2, for every
+	# command
+	section "$work/man" '^\.SH EXIT STATUS' |
+		awk '/^\.TP/ { getline; st = $2; next } st != "" { print st ": " $0 }' \
+		> "$work/man-exit"
+	check "$man_name: EXIT STATUS 1 names an unknown name or option" \
+		not grep -Eq '^1: .*(unknown|malformed)' "$work/man-exit"
+	check "$man_name: EXIT STATUS 2 does not name an unknown knob given to get" \
+		grep -Eq '^2: .*unknown name: a knob given to$' "$work/man-exit"
+	check "$man_name: EXIT STATUS 2 does not name a malformed option value" \
+		grep -Eq "^2: .*option's value that is$" "$work/man-exit"
 	# no subsection for a command the binary does not have
 	while read -r c; do
 		in_list "$c" "${commands[@]}" ||
