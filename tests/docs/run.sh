@@ -109,8 +109,50 @@ for k in "${knobs[@]}"; do
 	values[$k]=$(tr '\n' ' ' < "$work/list")
 done
 mapfile -t advisor_knobs < <(printf '%s\n' "${knobs[@]}" | grep '^advisor_')
-mapfile -t advisor_writable < <(printf '%s\n' "${writable[@]}" | grep '^advisor_')
-
+# The completions ask the ksmctl they complete (named "ksmctl" on the
+# line, found in PATH) what the kernel of --sysroot has.  The checks use
+# fixtures: F has every knob a mainline kernel with the ksmctl patches
+# has; the others less.
+mkdir -p "$work/bin"
+ln -s "$ksmctl" "$work/bin/ksmctl"
+export PATH="$work/bin:$PATH"
+fixtures=$top/tests/fixtures
+F=$fixtures/6.12-cpuadvisor
+# here FIXTURE WHAT [KNOB]: ksmctl --sysroot FIXTURE __list WHAT [KNOB]
+here() {
+	local root=$1 rc
+	shift
+	"$ksmctl" --sysroot "$root" __list "$@" > "$work/list" 2> "$work/list.err"
+	rc=$?
+	check "ksmctl --sysroot ${root#"$top"/} __list $*: exit $rc: $(excerpt "$work/list.err")" \
+		[ "$rc" = 0 ]
+}
+declare -A values_here
+here "$F" knobs-here
+mapfile -t knobs_here < "$work/list"
+here "$F" writable-knobs-here
+mapfile -t writable_here < "$work/list"
+for k in "${writable_here[@]}"; do
+	here "$F" values-here "$k"
+	values_here[$k]=$(tr '\n' ' ' < "$work/list")
+done
+mapfile -t advisor_writable_here < <(printf '%s\n' "${writable_here[@]}" | grep '^advisor_')
+check "__list knobs-here on 6.12-cpuadvisor: no advisor_target_cpu" \
+	in_list advisor_target_cpu "${knobs_here[@]}"
+check "__list writable-knobs-here on 6.12-cpuadvisor: run is not first" \
+	[ "${writable_here[0]}" = run ]
+for k in "${writable_here[@]}"; do
+	check "__list writable-knobs-here: $k is not in __list writable-knobs" \
+		in_list "$k" "${writable[@]}"
+done
+here "$fixtures/6.1" writable-knobs-here
+mapfile -t writable_61 < "$work/list"
+here "$fixtures/uksm" knobs-here
+mapfile -t knobs_uksm < "$work/list"
+here / knobs-here
+mapfile -t knobs_live < "$work/list"
+here / writable-knobs-here
+mapfile -t writable_live < "$work/list"
 # --- help ---------------------------------------------------------------
 help_checks() {
 	local c=$1 rc1 rc2
@@ -308,6 +350,8 @@ bcomp() {
 	bash --norc --noprofile -c '
 		set -u
 		source "$1" || exit 1
+		# bash-completion'"'"'s, which completes the command at word $1
+		_command_offset() { COMPREPLY=("offset:$1:${COMP_WORDS[$1]}"); }
 		line=$2
 		read -ra words <<< "$line"
 		COMP_WORDS=()
@@ -336,7 +380,7 @@ completion_of() {
 	if [ -n "$recording" ]; then
 		printf '%s\n' "$line" >> "$recording"
 	elif [ "$tool" = bash ]; then
-		bcomp "$line" | sort -u
+		bcomp "$line" | sort	# a word offered twice is a failure
 	else
 		zcomp_result "$line"
 	fi
@@ -380,21 +424,42 @@ completion_checks() {
 		offers_exactly "$t" "ksmctl $c -" "${cmd_opts[@]}"
 		offers "$t" "ksmctl --sysroot /tmp $c -" "${cmd_opts[@]}"
 	done
-	offers_exactly "$t" "ksmctl get " "${knobs[@]}"
-	offers_exactly "$t" "ksmctl set " "${writable[@]}"
-	offers_exactly "$t" "ksmctl set -n run 1 " "${writable[@]}"
-	for k in "${writable[@]}"; do
-		[ -n "${values[$k]// /}" ] || continue
+	# knobs and values: this kernel's (F's), each knob once
+	offers_exactly "$t" "ksmctl --sysroot $F get " "${knobs_here[@]}"
+	offers_exactly "$t" "ksmctl --sysroot $F set " "${writable_here[@]}"
+	offers_exactly "$t" "ksmctl --sysroot $F set -n run 1 " "${writable_here[@]:1}"
+	for k in "${writable_here[@]}"; do
+		[ -n "${values_here[$k]// /}" ] || continue
 		# shellcheck disable=SC2086 # the values are plain words
-		offers_exactly "$t" "ksmctl set $k " ${values[$k]}
+		offers_exactly "$t" "ksmctl --sysroot $F set $k " ${values_here[$k]}
 	done
 	offers_exactly "$t" "ksmctl help " "${commands[@]}"
 	# what a user types, spelled out
 	offers_exactly "$t" "ksmctl se" set
-	offers_exactly "$t" "ksmctl set adv" "${advisor_writable[@]}"
-	offers_exactly "$t" "ksmctl set advisor_mode " cpu none scan-time
+	offers_exactly "$t" "ksmctl --sysroot $F set adv" "${advisor_writable_here[@]}"
+	offers_exactly "$t" "ksmctl --sysroot $F set advisor_mode " cpu none scan-time
 	offers_not "$t" "ksmctl set pages" pages_shared pages_sharing pages_unshared
-	offers_exactly "$t" "ksmctl set use_zero_pages 1 advisor_mode " cpu none scan-time
+	offers_exactly "$t" "ksmctl --sysroot $F set use_zero_pages 1 advisor_mode " cpu none scan-time
+	# only what this kernel has: no cpu advisor on a stock kernel, no UKSM
+	# knob on a mainline one, nothing without KSM; the live kernel's too
+	offers_exactly "$t" "ksmctl --sysroot $fixtures/6.12 set advisor_mode " none scan-time
+	offers_not "$t" "ksmctl --sysroot $fixtures/6.12 set " advisor_target_cpu cpu_governor
+	offers_exactly "$t" "ksmctl --sysroot $fixtures/6.1 set " "${writable_61[@]}"
+	offers_exactly "$t" "ksmctl --sysroot $fixtures/uksm get " "${knobs_uksm[@]}"
+	offers_exactly "$t" "ksmctl --sysroot $fixtures/uksm set cpu_governor " full medium low quiet
+	offers_exactly "$t" "ksmctl --sysroot $fixtures/noksm get "
+	offers_exactly "$t" "ksmctl get " "${knobs_live[@]}"
+	offers_exactly "$t" "ksmctl set " "${writable_live[@]}"
+	# not a value set refuses, not a knob twice
+	offers_exactly "$t" "ksmctl --sysroot $F set run " 0 1
+	offers_not "$t" "ksmctl --sysroot $F get run pages_to_scan " run pages_to_scan
+	offers_not "$t" "ksmctl --sysroot $F set run 1 sleep_millisecs 5 " run sleep_millisecs
+	offers_not "$t" "ksmctl --sysroot $F set run=1 " run
+	offers_exactly "$t" "ksmctl --sysroot $F set run 1 r"
+	# exec: a command after it, as sudo completes one
+	offers "$t" "ksmctl exec l" ls
+	offers "$t" "ksmctl exec --verify l" ls
+	offers "$t" "ksmctl --sysroot /tmp exec -- l" ls
 	offers_exactly "$t" "ksmctl help st" status start stop
 	for c in "${commands[@]}"; do
 		for col in ${columns[$c]}; do
@@ -415,14 +480,34 @@ else
 		bcomp "$bashcomp"
 	completion_checks bash
 	# "KNOB=VALUE" words, "--opt=ARG", and what only bash does this way
-	offers_exactly bash "ksmctl set run=" 0 1 2
-	offers_exactly bash "ksmctl set advisor_mode=sc" scan-time
-	offers_exactly bash "ksmctl set smart_scan=1 adv" "${advisor_writable[@]}"
+	offers_exactly bash "ksmctl --sysroot $F set run=" 0 1
+	offers_exactly bash "ksmctl --sysroot=$fixtures/6.12 set advisor_mode=" none scan-time
+	offers_exactly bash "ksmctl --sysroot $F set advisor_mode=sc" scan-time
+	offers_exactly bash "ksmctl --sysroot $F set smart_scan=1 adv" "${advisor_writable_here[@]}"
 	mkdir -p "$work/root/etc" "$work/root/sys"
 	offers_exactly bash "ksmctl --sysroot $work/root/" "$work/root/etc" "$work/root/sys"
 	offers_exactly bash "ksmctl --sysroot=$work/root/e" "$work/root/etc"
-	offers_exactly bash "ksmctl --sysroot $work/root get adv" "${advisor_knobs[@]}"
+	# a kernel ksmctl cannot look at: the table's lists stand in
+	offers_exactly bash "ksmctl --sysroot $work/nonexistent get adv" "${advisor_knobs[@]}"
 	offers_exactly bash "ksmctl get -o NAME,VA" NAME,VALUE
+	# a comma list: not a column it has already
+	offers_exactly bash "ksmctl get -o NAME,VALUE," NAME,VALUE,ACCESS NAME,VALUE,SINCE \
+		NAME,VALUE,DESCRIPTION
+	offers_not bash "ksmctl ps -o PID,COMM," PID,COMM,PID PID,COMM,COMM
+	# process ids of the kernel's /proc after -p, and as ps's and top's words
+	fixture_pids=()
+	for p in "$fixtures"/ps-6.15/proc/[1-9]*; do
+		p=${p##*/}
+		[[ $p == *[!0-9]* ]] || fixture_pids+=("$p")
+	done
+	offers_exactly bash "ksmctl --sysroot $fixtures/ps-6.15 ps -p " "${fixture_pids[@]}"
+	offers_exactly bash "ksmctl --sysroot $fixtures/ps-6.15 top --pid 5000,51" 5000,5100
+	offers_exactly bash "ksmctl --sysroot $fixtures/ps-6.15 ps 71" 7100
+	offers_exactly bash "ksmctl --sysroot $fixtures/ps-6.15 top 2" 2 2101 2202
+	# exec: the command's own completion (bash-completion's _command_offset)
+	offers_exactly bash "ksmctl exec ls -" "offset:2:ls"
+	offers_exactly bash "ksmctl exec --verify qemu-img " "offset:3:qemu-img"
+	offers_exactly bash "ksmctl --sysroot /tmp exec -- ls " "offset:5:ls"
 	offers_exactly bash "ksmctl get --output=+SI" +SINCE
 	offers_exactly bash "ksmctl start --pages-to-scan "
 	check "bash completion: errors (under 'set -u'): $(excerpt "$work/bcomp.err")" \
@@ -505,7 +590,8 @@ else
 	recording=""
 	mkdir -p "$work/zfpath" "$work/root/etc" "$work/root/sys"
 	cp "$zshcomp" "$work/zfpath/_ksmctl"
-	extra=("ksmctl set run=" "ksmctl set advisor_mode=sc"
+	extra=("ksmctl --sysroot $F set run=" "ksmctl --sysroot $F set advisor_mode=sc"
+		"ksmctl ps -p " "ksmctl top -p " "ksmctl exec ls --al" "ksmctl exec sudo l"
 		"ksmctl --sysroot $work/root/" "ksmctl get -o NAME,VA"
 		"ksmctl get --output=+SI")
 	mapfile -t zlines < <(sort -u "$work/zlines")
@@ -517,8 +603,15 @@ else
 		fail "zsh completion: the zpty driver failed (exit $rc): $(excerpt "$work/zcomp.err")"
 	else
 		completion_checks zsh
-		offers_exactly zsh "ksmctl set run=" run=0 run=1 run=2
-		offers_exactly zsh "ksmctl set advisor_mode=sc" advisor_mode=scan-time
+		offers_exactly zsh "ksmctl --sysroot $F set run=" run=0 run=1
+		offers_exactly zsh "ksmctl --sysroot $F set advisor_mode=sc" advisor_mode=scan-time
+		check "zsh completion: 'ksmctl ps -p <TAB>' offers no process id" \
+			grep -Eq '^[0-9]+$' <(zcomp_result "ksmctl ps -p ")
+		check "zsh completion: 'ksmctl top -p <TAB>' offers no process id" \
+			grep -Eq '^[0-9]+$' <(zcomp_result "ksmctl top -p ")
+		offers zsh "ksmctl exec ls --al" --all
+		offers_not zsh "ksmctl exec ls --al" --verify
+		offers zsh "ksmctl exec sudo l" ls
 		offers_exactly zsh "ksmctl --sysroot $work/root/" etc sys
 		offers_exactly zsh "ksmctl get -o NAME,VA" NAME,VALUE
 		offers_exactly zsh "ksmctl get --output=+SI" --output=+SINCE
