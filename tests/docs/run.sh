@@ -237,7 +237,8 @@ if ! [ -f "$man" ]; then
 else
 	man_text "$man" > "$work/man"
 	for s in NAME SYNOPSIS DESCRIPTION OPTIONS COMMANDS KNOBS "JSON OUTPUT" \
-		"DERIVED FIGURES" "EXIT STATUS" ENVIRONMENT FILES EXAMPLES "SEE ALSO"; do
+		"DERIVED FIGURES" "EXIT STATUS" ENVIRONMENT FILES EXAMPLES \
+		"MIGRATING FROM KSMTUNED" "SEE ALSO"; do
 		check "$man_name: no section $s" grep -Eq "^\.SH \"?$s\"?\$" "$work/man"
 	done
 	section "$work/man" '^\.SH OPTIONS' > "$work/man-options"
@@ -274,6 +275,33 @@ else
 		grep -Eq '^2: .*unknown name: a knob given to$' "$work/man-exit"
 	check "$man_name: EXIT STATUS 2 does not name a malformed option value" \
 		grep -Eq "^2: .*option's value that is$" "$work/man-exit"
+	# EXAMPLES: each command used at least once ("ksmctl CMD ...")
+	section "$work/man" '^\.SH EXAMPLES' > "$work/man-examples"
+	for c in "${commands[@]}"; do
+		check "$man_name: EXAMPLES has no example of ksmctl $c" \
+			grep -Eq "^ksmctl( --sysroot [^ ]+)? $c( |\$)" "$work/man-examples"
+	done
+	# MIGRATING FROM KSMTUNED: the units, the file and each of ksmtuned's
+	# keys, which tune must know (--show-config lists what it reads)
+	section "$work/man" '^\.SH "MIGRATING FROM KSMTUNED"' > "$work/man-migrating"
+	"$ksmctl" --sysroot "$work" tune --show-config > "$work/tune-keys" 2>&1
+	for w in ksm.service ksmtuned.service ksmctl-tune.service /etc/ksmtuned.conf \
+		/etc/ksmctl.conf KSM_MONITOR_INTERVAL KSM_SLEEP_MSEC KSM_NPAGES_BOOST \
+		KSM_NPAGES_DECAY KSM_NPAGES_MIN KSM_NPAGES_MAX KSM_THRES_COEF \
+		KSM_THRES_CONST LOGFILE DEBUG; do
+		check "$man_name: MIGRATING FROM KSMTUNED does not name $w" \
+			has_word "$work/man-migrating" "$w"
+		case $w in
+		[A-Z]*) check "ksmctl tune --show-config: no ksmtuned key $w" \
+				grep -q "^$w=" "$work/tune-keys" ;;
+		esac
+	done
+	# status: watching it is watch(1)'s job, the live view top's
+	section "$work/man" '^\.SS "?ksmctl status' > "$work/man-status"
+	check "$man_name: ksmctl status does not say how to watch it" \
+		grep -q 'watch -d ksmctl status' "$work/man-status"
+	# the config file's format is ksmctl.conf(5)
+	check "$man_name: no reference to ksmctl.conf(5)" grep -q 'ksmctl\.conf (5)' "$work/man"
 	# no subsection for a command the binary does not have
 	while read -r c; do
 		in_list "$c" "${commands[@]}" ||
@@ -312,6 +340,49 @@ else
 		fail "groff: not installed (make deps installs groff-base)"
 	fi
 fi
+
+# --- ksmctl.conf(5) -----------------------------------------------------------
+conf5=${DOCS_CONF5:-$top/man/ksmctl.conf.5}
+conf5_name=${conf5#"$top"/}
+if ! [ -f "$conf5" ]; then
+	fail "$conf5_name: missing (the format of /etc/ksmctl.conf)"
+else
+	man_text "$conf5" > "$work/conf5"
+	for s in NAME SYNOPSIS DESCRIPTION FORMAT EXAMPLES FILES "SEE ALSO"; do
+		check "$conf5_name: no section $s" grep -Eq "^\.SH \"?$s\"?\$" "$work/conf5"
+	done
+	if command -v groff > /dev/null; then
+		groff -man -ww -z "$conf5" > "$work/groff" 2>&1
+		rc=$?
+		check "groff -man -ww -z $conf5_name: exit $rc: $(excerpt "$work/groff")" \
+			test "$rc" = 0 -a ! -s "$work/groff"
+	fi
+	# each example file is one apply takes (on a 6.12 kernel)
+	awk -v dir="$work" '/^\.EX/ { n++; f = 1; next } /^\.EE/ { f = 0 }
+		f { print > (dir "/conf5-example." n) }' "$work/conf5"
+	n=0
+	for f in "$work"/conf5-example.*; do
+		grep -q ' = ' "$f" || continue	# commands, not a file
+		n=$((n + 1))
+		"$ksmctl" --sysroot "$top/tests/fixtures/6.12" apply --dry-run --config "$f" \
+			> /dev/null 2> "$work/apply.err"
+		rc=$?
+		check "$conf5_name: example ${f##*.}: apply --dry-run exit $rc: $(excerpt "$work/apply.err")" \
+			test "$rc" = 0 -a ! -s "$work/apply.err"
+	done
+	check "$conf5_name: no example file" [ "$n" -gt 0 ]
+	check "Makefile: install and uninstall do not both name man5/ksmctl.conf.5" \
+		[ "$(grep -c 'man5/ksmctl\.conf\.5' "$top/Makefile")" -ge 2 ]
+fi
+
+# --- one directory for node_exporter's textfile collector -----------------------
+# README, the man pages, the units, the benchmarks and the completions all
+# name the same one
+grep -rhoE '/var/lib/[^ "]*node[-_]exporter[^ "]*' "$top/README.md" "$top/man" \
+	"$top/systemd" "$top/bench" "$top/completions" 2> /dev/null |
+	sed -e 's/\\-/-/g' -e 's|/ksm\.prom.*||' -e 's|[.,;:)]*$||' | sort -u > "$work/textfile-dirs"
+check "node_exporter's textfile directory: not one: $(tr '\n' ' ' < "$work/textfile-dirs")" \
+	[ "$(wc -l < "$work/textfile-dirs")" = 1 ]
 
 # --- completions: the words are in the files ----------------------------
 static_checks() {
