@@ -140,7 +140,7 @@ mapfile -t advisor_writable_here < <(printf '%s\n' "${writable_here[@]}" | grep 
 check "__list knobs-here on 6.12-cpuadvisor: no advisor_target_cpu" \
 	in_list advisor_target_cpu "${knobs_here[@]}"
 check "__list writable-knobs-here on 6.12-cpuadvisor: run is not first" \
-	[ "${writable_here[0]}" = run ]
+	[ "${writable_here[0]:-}" = run ]
 for k in "${writable_here[@]}"; do
 	check "__list writable-knobs-here: $k is not in __list writable-knobs" \
 		in_list "$k" "${writable[@]}"
