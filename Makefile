@@ -178,6 +178,7 @@ install: build/ksmctl
 	install -D -m 0755 build/ksmctl $(DESTDIR)$(SBINDIR)/ksmctl
 	ln -sf ksmctl $(DESTDIR)$(SBINDIR)/ksmtop
 	install -D -m 0644 man/ksmctl.8 $(DESTDIR)$(MANDIR)/man8/ksmctl.8
+	install -D -m 0644 man/ksmctl.conf.5 $(DESTDIR)$(MANDIR)/man5/ksmctl.conf.5
 	echo '.so man8/ksmctl.8' > $(DESTDIR)$(MANDIR)/man8/ksmtop.8
 	install -D -m 0644 completions/ksmctl.bash $(DESTDIR)$(BASHCOMPDIR)/ksmctl
 	ln -sf ksmctl $(DESTDIR)$(BASHCOMPDIR)/ksmtop
@@ -193,6 +194,7 @@ install: build/ksmctl
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ksmctl $(DESTDIR)$(SBINDIR)/ksmtop \
 		$(DESTDIR)$(MANDIR)/man8/ksmctl.8 $(DESTDIR)$(MANDIR)/man8/ksmtop.8 \
+		$(DESTDIR)$(MANDIR)/man5/ksmctl.conf.5 \
 		$(DESTDIR)$(BASHCOMPDIR)/ksmctl $(DESTDIR)$(BASHCOMPDIR)/ksmtop \
 		$(DESTDIR)$(ZSHCOMPDIR)/_ksmctl $(DESTDIR)$(ZSHCOMPDIR)/_ksmtop \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(SYSTEMD_UNITS)))

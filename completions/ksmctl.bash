@@ -1,8 +1,11 @@
 # bash completion for ksmctl(8)                         -*- shell-script -*-
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The lists below are static, so completion never runs ksmctl (which may
-# be slow, or not yet installed); tests/docs/run.sh checks them against
+# Knob names and values come from the ksmctl being completed, for the
+# kernel it would act on (--sysroot on the line, else /): ksmctl
+# [--sysroot DIR] __list knobs-here|writable-knobs-here|values-here KNOB,
+# so only what this kernel has is offered.  The static lists below stand
+# in when that ksmctl cannot be run; tests/docs/run.sh checks them against
 # the binary's own table (ksmctl __list ...).
 #
 # Adding a command is one line in _ksmctl_cmds: the name, then its
@@ -44,9 +47,10 @@ advisor_target_scan_time advisor_target_cpu max_kernel_pages
 cpu_governor max_cpu_percentage cpu_ratios eval_intervals abundant_threshold
 thrash_threshold'
 
-# One line per knob with named values: the knob, then its values.
+# One line per knob with named values: the knob, then the values set
+# takes (not run 2: unmerge-all does that, checking memory first).
 _ksmctl_knob_values='
-run 0 1 2
+run 0 1
 merge_across_nodes 0 1
 use_zero_pages 0 1
 smart_scan 0 1
@@ -88,6 +92,51 @@ _ksmctl_add()
 	done
 }
 
+# _ksmctl_add_new WORDS...: the same, but not a word the command line has
+# already (after the command): a knob is named once.
+_ksmctl_add_new()
+{
+	local w j seen
+	for w in "$@"; do
+		[[ $w == "$cur"* ]] || continue
+		seen=""
+		for ((j = cmdi + 1; j < COMP_CWORD; j++)); do
+			[[ ${COMP_WORDS[j]} == "$w" ]] && { seen=1; break; }
+		done
+		[[ -z $seen ]] && COMPREPLY+=("$w")
+	done
+}
+
+# _ksmctl_here WHAT [KNOB]: the ksmctl being completed says what the
+# kernel it acts on has: knobs-here, writable-knobs-here, values-here
+# KNOB.  Fails when that ksmctl cannot be run (the static lists stand in).
+_ksmctl_here()
+{
+	local prog=${_ksmctl_prog:-ksmctl} root=${_ksmctl_root:-/}
+	[[ $prog == \~/* ]] && prog=$HOME/${prog#\~/}
+	[[ $root == \~/* ]] && root=$HOME/${root#\~/}
+	"$prog" --sysroot "$root" __list "$@" 2> /dev/null
+}
+
+# This kernel's knobs (or the writable ones: "writable-"), else the table's.
+_ksmctl_knobs_here()
+{
+	local list
+	if list=$(_ksmctl_here "${1-}knobs-here"); then
+		printf '%s\n' "$list"
+	elif [[ -n ${1-} ]]; then
+		printf '%s\n' "$_ksmctl_writable_knobs"
+	else
+		printf '%s\n' "$_ksmctl_knobs"
+	fi
+}
+
+# The values of knob $1 that set takes on this kernel, else the table's.
+_ksmctl_values_here()
+{
+	_ksmctl_here values-here "$1" || _ksmctl_field "$_ksmctl_knob_values" "$1"
+}
+
 # Options of a command, or the global ones: '=' marks an argument, which
 # the user may attach with '=' (long options) or give as the next word.
 _ksmctl_options()
@@ -107,22 +156,33 @@ _ksmctl_takes_arg()
 _ksmctl_get_columns_complete()
 {
 	# "NAME,VA" or "+SINCE": complete the last column of the list
-	local prefix=${cur%"${cur##*[,+]}"} c
-	for c in $_ksmctl_get_columns; do
-		[[ $prefix$c == "$cur"* ]] && COMPREPLY+=("$prefix$c")
+	_ksmctl_list_complete "$_ksmctl_get_columns"
+}
+
+# _ksmctl_list_complete WORDS: complete the last word of a comma list
+# ("PID,CO", "+UNIT", "unit,v"), not with a word the list has already.
+_ksmctl_list_complete()
+{
+	local prefix=${cur%"${cur##*[,+]}"} w
+	local have=",${prefix//+/,}"
+	for w in $1; do
+		[[ $have == *",$w,"* ]] && continue
+		[[ $prefix$w == "$cur"* ]] && COMPREPLY+=("$prefix$w")
 	done
 	compopt -o nospace 2>/dev/null
 }
 
-# _ksmctl_list_complete WORDS: complete the last word of a comma list
-# ("PID,CO", "+UNIT", "unit,v").
-_ksmctl_list_complete()
+# Process ids of the kernel ksmctl acts on (--sysroot's /proc), as a comma
+# list: "-p 12,3<TAB>".
+_ksmctl_pids_complete()
 {
-	local prefix=${cur%"${cur##*[,+]}"} w
-	for w in $1; do
-		[[ $prefix$w == "$cur"* ]] && COMPREPLY+=("$prefix$w")
+	local root=${_ksmctl_root:-/} d pids=()
+	[[ $root == \~/* ]] && root=$HOME/${root#\~/}
+	for d in "${root%/}"/proc/[1-9]*; do
+		d=${d##*/}
+		[[ $d == *[!0-9]* ]] || pids+=("$d")
 	done
-	compopt -o nospace 2>/dev/null
+	_ksmctl_list_complete "${pids[*]}"
 }
 
 # The argument of option $1 of command $2 ("" for the global ones).
@@ -174,6 +234,9 @@ _ksmctl_option_arg()
 		# shellcheck disable=SC2207 # user names have no spaces
 		[[ $2 == ps ]] && COMPREPLY+=($(compgen -u -- "$cur"))
 		;;
+	-p | --pid)
+		[[ $2 == ps || $2 == top ]] && _ksmctl_pids_complete
+		;;
 	esac
 	# numbers (--pages-to-scan, --timeout ...): nothing to offer
 }
@@ -196,31 +259,33 @@ _ksmctl_set_word()
 		# '=' not in COMP_WORDBREAKS: complete "run=..." whole
 		local k=${cur%%=*} v
 		cur=${cur#*=}
-		for v in $(_ksmctl_field "$_ksmctl_knob_values" "$k"); do
+		for v in $(_ksmctl_values_here "$k"); do
 			[[ $v == "$cur"* ]] && COMPREPLY+=("$k=$v")
 		done
 		return
 	fi
 	if [[ -n $knob_eq ]]; then
 		# shellcheck disable=SC2046 # the values are plain words
-		_ksmctl_add $(_ksmctl_field "$_ksmctl_knob_values" "$knob_eq")
+		_ksmctl_add $(_ksmctl_values_here "$knob_eq")
 		return
 	fi
 	# After a writable knob name comes its value; otherwise a name.
 	if [[ " ${_ksmctl_writable_knobs//$'\n'/ } " == *" $prev "* ]] &&
 	   [[ ${COMP_WORDS[COMP_CWORD - 2]} != "=" ]]; then
 		# shellcheck disable=SC2046
-		_ksmctl_add $(_ksmctl_field "$_ksmctl_knob_values" "$prev")
+		_ksmctl_add $(_ksmctl_values_here "$prev")
 		return
 	fi
-	# shellcheck disable=SC2086
-	_ksmctl_add $_ksmctl_writable_knobs
+	# shellcheck disable=SC2046 # knob names are plain words
+	_ksmctl_add_new $(_ksmctl_knobs_here writable-)
 }
 
 _ksmctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=""
 	local i cmd="" cmdi=0 opts w
+	# the ksmctl being completed, and the --sysroot it will act on
+	local _ksmctl_prog=${COMP_WORDS[0]} _ksmctl_root=/
 	COMPREPLY=()
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 
@@ -233,6 +298,7 @@ _ksmctl()
 			# "--sysroot DIR" or "--sysroot = DIR"
 			[[ ${COMP_WORDS[i + 1]} == "=" ]] && ((i++))
 			((i++))
+			((i < COMP_CWORD)) && _ksmctl_root=${COMP_WORDS[i]}
 			;;
 		-*) ;;
 		*)
@@ -306,8 +372,11 @@ _ksmctl()
 
 	case $cmd in
 	get)
-		# shellcheck disable=SC2086
-		_ksmctl_add $_ksmctl_knobs
+		# shellcheck disable=SC2046 # knob names are plain words
+		_ksmctl_add_new $(_ksmctl_knobs_here)
+		;;
+	ps | top)
+		_ksmctl_pids_complete
 		;;
 	set)
 		_ksmctl_set_word

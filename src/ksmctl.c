@@ -67,8 +67,71 @@ static void list_options(const struct ksm_command *cmd)
 			printf("-%c\n", *c);
 }
 
+/* The options of cmd that take an argument ("--pages-to-scan", "-p"). */
+static void list_arg_options(const struct ksm_command *cmd)
+{
+	for (const struct option *o = cmd->longopts; o && o->name; o++)
+		if (o->has_arg != no_argument)
+			printf("--%s\n", o->name);
+	for (const char *c = cmd->shortopts; *c; c++)
+		if (*c != ':' && *c != '+' && *c != '-' && c[1] == ':')
+			printf("-%c\n", *c);
+}
+
+/*
+ * A value the completions offer for knob k: one that set takes (the
+ * table's names, which leave out run 2: unmerge-all does it), and, with a
+ * sample s of this kernel, one this kernel has (advisor_mode cpu needs the
+ * ksmctl kernel patches).
+ */
+static bool value_offered(const struct ksm_knob *k, int i,
+			  const struct ksm_sample *s)
+{
+	return !(s && k == &ksm_knobs[KSM_ADVISOR_MODE] && i == 2 &&
+		 !ksm_has(s, KSM_ADVISOR_TARGET_CPU));
+}
+
+/*
+ * The completions' view of this kernel (--sysroot): its knobs, writable
+ * knobs, and values.  No KSM at all: nothing, exit 0; a root that cannot
+ * be read: exit 1 (the completions then fall back to their own lists).
+ */
+static int list_here(const char *what, const char *knob, const char *sysroot)
+{
+	struct ksm_sample *s = malloc(sizeof(*s));
+	struct ksm_root *root = NULL;
+	const struct ksm_knob *k = NULL;
+	int err;
+
+	if (!strcmp(what, "values-here") && !(k = ksm_knob_find(knob ? knob : ""))) {
+		free(s);
+		return EXIT_USAGE;
+	}
+	if (!s || ksm_root_open(&root, sysroot)) {
+		free(s);
+		return EXIT_FAIL;
+	}
+	err = ksm_sample_read(root, s);
+	ksm_root_close(root);
+	if (err) {
+		free(s);
+		return err == -ENOENT ? EXIT_OK : EXIT_FAIL;
+	}
+	for (int i = 0; i < KSM_KNOB_COUNT && !k; i++) {
+		if (s->v[i].err == -ENOENT)
+			continue;
+		if (!strcmp(what, "knobs-here") || ksm_knob_writable(&ksm_knobs[i]))
+			printf("%s\n", ksm_knobs[i].name);
+	}
+	for (int i = 0; k && k->value_help && k->value_help[i]; i++)
+		if (s->v[ksm_knob_id(k)].err != -ENOENT && value_offered(k, i, s))
+			printf("%s\n", k->value_help[i]);
+	free(s);
+	return EXIT_OK;
+}
+
 /* For tests and completion checks: the command table as plain lines. */
-static int list(int argc, char **argv)
+static int list(int argc, char **argv, const char *sysroot)
 {
 	const char *what = argc > 1 ? argv[1] : "";
 
@@ -81,6 +144,12 @@ static int list(int argc, char **argv)
 		if (!cmd)
 			return EXIT_USAGE;
 		list_options(cmd);
+	} else if (!strcmp(what, "arg-options") && argc > 2) {
+		const struct ksm_command *cmd = ksm_command_find(argv[2]);
+
+		if (!cmd)
+			return EXIT_USAGE;
+		list_arg_options(cmd);
 	} else if (!strcmp(what, "global-options")) {
 		printf("--sysroot\n--help\n--version\n-h\n-V\n");
 	} else if (!strcmp(what, "knobs")) {
@@ -96,7 +165,12 @@ static int list(int argc, char **argv)
 		if (!k)
 			return EXIT_USAGE;
 		for (int i = 0; k->value_help && k->value_help[i]; i++)
-			printf("%s\n", k->value_help[i]);
+			if (value_offered(k, i, NULL))
+				printf("%s\n", k->value_help[i]);
+	} else if (!strcmp(what, "knobs-here") ||
+		   !strcmp(what, "writable-knobs-here") ||
+		   (!strcmp(what, "values-here") && argc > 2)) {
+		return list_here(what, argc > 2 ? argv[2] : NULL, sysroot);
 	} else {
 		return EXIT_USAGE;
 	}
@@ -192,7 +266,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc > 0 && !strcmp(argv[0], "__list"))
-		return ksm_close_stdout(list(argc, argv));
+		return ksm_close_stdout(list(argc, argv, sysroot));
 	cmd = ksm_command_find(argc > 0 ? argv[0] : "status");
 	if (!cmd)
 		return ksm_usage_error(NULL, "unknown command '%s'", argv[0]);

@@ -33,11 +33,17 @@ static bool stderr_is_journal(void)
 	return known;
 }
 
+/* Every line on stderr starts so: the journal keeps each one's priority. */
+static void line_start(int priority)
+{
+	if (stderr_is_journal())
+		fprintf(stderr, "<%d>", priority);
+}
+
 static void vmessage(int priority, const char *fmt, va_list ap)
 {
 	fflush(stdout);
-	if (stderr_is_journal())
-		fprintf(stderr, "<%d>", priority);
+	line_start(priority);
 	fprintf(stderr, PROGRAM ": ");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -77,6 +83,7 @@ int ksm_usage_error(const struct ksm_command *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(LOG_ERR, fmt, ap);
 	va_end(ap);
+	line_start(LOG_ERR);
 	if (cmd)
 		fprintf(stderr, "Try '" PROGRAM " %s --help' for more information.\n",
 			cmd->name);
@@ -115,9 +122,13 @@ const char *ksm_write_hint(int err)
 int ksm_close_stdout(int status)
 {
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
-		if (errno != EPIPE)
+		if (errno != EPIPE) {
+			int err = errno;
+
+			line_start(LOG_ERR);
 			fprintf(stderr, PROGRAM ": write error: %s\n",
-				strerror(errno));
+				strerror(err));
+		}
 		return status ? status : EXIT_FAIL;
 	}
 	return status;

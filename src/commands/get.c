@@ -9,6 +9,8 @@
 #include "../lib/escape.h"
 #include "../show.h"
 
+extern const struct ksm_command cmd_get;
+
 enum { COL_NAME, COL_VALUE, COL_ACCESS, COL_SINCE, COL_DESCRIPTION, COL_COUNT };
 
 /* The column table, as zramctl and lsmem have: drives -o and --help. */
@@ -143,8 +145,8 @@ static int print_named(const struct ksm_sample *s, char **names, int n,
 		if (!k) {
 			ksm_escape(names[i], shown, sizeof(shown));
 			/* a misspelt name is a usage error, as in set */
-			ksm_err("%s: unknown knob (see 'ksmctl get' for the list)", shown);
-			status = EXIT_USAGE;
+			status = ksm_usage_error(&cmd_get, "%s: unknown knob (see 'ksmctl get' for the list)",
+						 shown);
 			continue;
 		}
 		if (s->v[ksm_knob_id(k)].err == -ENOENT) {
@@ -157,7 +159,8 @@ static int print_named(const struct ksm_sample *s, char **names, int n,
 		if (s->v[ksm_knob_id(k)].err) {
 			ksm_err("%s: cannot read: %s", k->name,
 				strerror(-s->v[ksm_knob_id(k)].err));
-			status = EXIT_FAIL;
+			if (status != EXIT_USAGE)
+				status = EXIT_FAIL;
 			continue;
 		}
 		if (json) {

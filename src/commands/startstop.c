@@ -154,14 +154,11 @@ static int start_run(struct ksm_ctx *ctx, int argc, char **argv)
 	if (status)
 		return status;
 	ksm_txn_init(&t, 0);
-	if (pages && ksm_txn_add(&t, "pages_to_scan", pages, &why)) {
-		ksm_err("--pages-to-scan: %s", why.why);
-		return EXIT_FAIL;
-	}
-	if (sleep && ksm_txn_add(&t, "sleep_millisecs", sleep, &why)) {
-		ksm_err("--sleep-millisecs: %s", why.why);
-		return EXIT_FAIL;
-	}
+	/* a value the option cannot take is a usage error, as in every command */
+	if (pages && ksm_txn_add(&t, "pages_to_scan", pages, &why))
+		return ksm_usage_error(&cmd_start, "--pages-to-scan: %s", why.why);
+	if (sleep && ksm_txn_add(&t, "sleep_millisecs", sleep, &why))
+		return ksm_usage_error(&cmd_start, "--sleep-millisecs: %s", why.why);
 	status = add_max_kernel_pages(ctx, &t, &s);
 	if (status)
 		return status;

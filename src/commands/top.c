@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -213,12 +214,36 @@ static void print_frame(const struct ksm_frame *f, unsigned long long n)
 		printf("%s\n", ksm_frame_row(f, i));
 }
 
+/* Sleep ms, or less when a quit signal came (nanosleep is never restarted). */
 static void sleep_ms(long ms)
 {
 	struct timespec left = { ms / 1000, (ms % 1000) * 1000000L };
 
-	while (nanosleep(&left, &left) < 0 && errno == EINTR)
+	while (!ksm_stop && nanosleep(&left, &left) < 0 && errno == EINTR)
 		;
+}
+
+static void on_quit_signal(int sig)
+{
+	(void)sig;
+	ksm_stop = 1;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP end --batch as --iterations does: after the
+ * frame being printed, exit 0.  SA_RESTART: a frame's write to a slow
+ * pipe goes on; only the sleep between frames is cut short.
+ */
+static void batch_catch_signals(void)
+{
+	static const int quit[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_quit_signal,
+				.sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	ksm_stop = 0;
+	for (size_t i = 0; i < sizeof(quit) / sizeof(quit[0]); i++)
+		sigaction(quit[i], &sa, NULL);
 }
 
 static int batch(struct top *t, bool utf8)
@@ -231,6 +256,7 @@ static int batch(struct top *t, bool utf8)
 		ksm_err("top: %s", strerror(ENOMEM));
 		return EXIT_FAIL;
 	}
+	batch_catch_signals();
 	for (unsigned long long n = 1; ; n++) {
 		top_frame_input(t, utf8, 0, 0, &in);
 		err = ksm_frame_compute(&in, f);
@@ -244,9 +270,11 @@ static int batch(struct top *t, bool utf8)
 		/* a closed pipe or a full disk ends it; exit says why */
 		if (fflush(stdout) || ferror(stdout))
 			break;
-		if (t->o.iterations && n >= t->o.iterations)
+		if (ksm_stop || (t->o.iterations && n >= t->o.iterations))
 			break;
 		sleep_ms(t->o.delay_ms);
+		if (ksm_stop)
+			break;
 		status = top_refresh(t);
 		if (status) {
 			ksm_err("%s", top_error());

@@ -13,7 +13,8 @@
 
 /* "cpu" comes with this project's kernel patches (kernel-patch/). */
 static const char *const advisor_modes[] = { "none", "scan-time", "cpu", NULL };
-static const char *const run_values[] = { "0", "1", "2", NULL };
+/* The values set takes: run 2 is unmerge-all's, which checks memory first. */
+static const char *const run_values[] = { "0", "1", NULL };
 static const char *const bool_values[] = { "0", "1", NULL };
 static const char *const uksm_governors[] = { "full", "medium", "low", "quiet",
 					      NULL };

@@ -119,6 +119,13 @@ static void running_findings(const struct ksm_sample *s,
 	bool advisor = ksm_has(s, KSM_ADVISOR_MODE) &&
 		       ksm_u(s, KSM_ADVISOR_MODE) != 0;
 
+	/* the kernel takes it; ksmd then wakes up to scan nothing */
+	if (!advisor && ksm_has(s, KSM_PAGES_TO_SCAN) &&
+	    ksm_u(s, KSM_PAGES_TO_SCAN) == 0) {
+		add(f, SEV_WARNING, "no-scan",
+		    "pages_to_scan is 0: ksmd runs but scans nothing, so nothing is merged; 'ksmctl set pages_to_scan 100' scans again, 'ksmctl stop' stops it");
+		return;
+	}
 	if (m->rmap_items == 0 && full > 0)
 		add(f, SEV_NOTICE, "nothing-to-scan",
 		    "ksmd runs but no memory is registered for merging: use madvise(MADV_MERGEABLE), prctl(PR_SET_MEMORY_MERGE) or MemoryKSM=yes");

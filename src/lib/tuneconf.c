@@ -502,6 +502,10 @@ static int set_key(struct parse_ctx *p, enum ksm_tune_key k, const char *v,
 		break;
 	case TK_NPAGES_MIN:
 		err = set_integer(p, line, key, v, shown, false, 0, UINT_MAX, &n);
+		/* ksmtuned would then leave ksmd running with pages_to_scan 0 */
+		if (!err && n == 0)
+			err = refuse(p, line, "%s: invalid value '%s': 0 would leave ksmd running and scanning nothing (pages_to_scan 0); expected a whole number from 1 to %u",
+				     key, shown, UINT_MAX);
 		c->npages_min = (unsigned long long)n;
 		break;
 	case TK_NPAGES_MAX:

@@ -134,6 +134,36 @@ static int check_advisor(const struct ksm_txn *t, const struct ksm_sample *now,
 	return 0;
 }
 
+/*
+ * pages_to_scan 0 while ksmd runs: the kernel takes it, and ksmd wakes
+ * every sleep_millisecs to scan nothing, so merging stops without a word
+ * while everything reads "running".  Refused where the transaction would
+ * leave it so (unless the advisor, which owns pages_to_scan, is on).
+ */
+static int check_idle_scan(const struct ksm_txn *t, const struct ksm_sample *now,
+			   const struct ksm_step *step, struct ksm_refusal *why)
+{
+	enum ksm_knob_id id = ksm_knob_id(step->knob);
+
+	if ((id != KSM_PAGES_TO_SCAN && id != KSM_RUN) ||
+	    !ksm_has(now, KSM_PAGES_TO_SCAN) || !ksm_has(now, KSM_RUN) ||
+	    effective(t, now, KSM_PAGES_TO_SCAN) != 0 ||
+	    effective(t, now, KSM_RUN) != 1 ||
+	    (ksm_has(now, KSM_ADVISOR_MODE) &&
+	     effective(t, now, KSM_ADVISOR_MODE) != 0))
+		return 0;
+	for (int i = 0; id == KSM_RUN && i < t->count; i++)
+		if (t->steps[i].knob == &ksm_knobs[KSM_PAGES_TO_SCAN])
+			return 0;	/* said of pages_to_scan, its step */
+	if (id == KSM_PAGES_TO_SCAN)
+		snprintf(why->why, sizeof(why->why),
+			 "0 while ksmd runs (run 1) stops merging without a word: ksmd would wake up and scan nothing; use 'ksmctl stop' to stop merging (or set run 0 with it)");
+	else
+		snprintf(why->why, sizeof(why->why),
+			 "ksmd would run and scan nothing: pages_to_scan is 0; set pages_to_scan too (ksmctl start --pages-to-scan N)");
+	return -EDOM;
+}
+
 bool ksm_txn_needs_unmerge(const struct ksm_txn *t, const struct ksm_sample *now)
 {
 	if (ksm_u(now, KSM_PAGES_SHARED) == 0)
@@ -217,6 +247,8 @@ static int check_step(struct ksm_txn *t, const struct ksm_root *root,
 		return -ENOENT;
 	}
 	err = check_advisor(t, now, step, why);
+	if (!err)
+		err = check_idle_scan(t, now, step, why);
 	if (!err)
 		err = check_unmerge(t, now, step, why);
 	if (err)

@@ -109,8 +109,50 @@ for k in "${knobs[@]}"; do
 	values[$k]=$(tr '\n' ' ' < "$work/list")
 done
 mapfile -t advisor_knobs < <(printf '%s\n' "${knobs[@]}" | grep '^advisor_')
-mapfile -t advisor_writable < <(printf '%s\n' "${writable[@]}" | grep '^advisor_')
-
+# The completions ask the ksmctl they complete (named "ksmctl" on the
+# line, found in PATH) what the kernel of --sysroot has.  The checks use
+# fixtures: F has every knob a mainline kernel with the ksmctl patches
+# has; the others less.
+mkdir -p "$work/bin"
+ln -s "$ksmctl" "$work/bin/ksmctl"
+export PATH="$work/bin:$PATH"
+fixtures=$top/tests/fixtures
+F=$fixtures/6.12-cpuadvisor
+# here FIXTURE WHAT [KNOB]: ksmctl --sysroot FIXTURE __list WHAT [KNOB]
+here() {
+	local root=$1 rc
+	shift
+	"$ksmctl" --sysroot "$root" __list "$@" > "$work/list" 2> "$work/list.err"
+	rc=$?
+	check "ksmctl --sysroot ${root#"$top"/} __list $*: exit $rc: $(excerpt "$work/list.err")" \
+		[ "$rc" = 0 ]
+}
+declare -A values_here
+here "$F" knobs-here
+mapfile -t knobs_here < "$work/list"
+here "$F" writable-knobs-here
+mapfile -t writable_here < "$work/list"
+for k in "${writable_here[@]}"; do
+	here "$F" values-here "$k"
+	values_here[$k]=$(tr '\n' ' ' < "$work/list")
+done
+mapfile -t advisor_writable_here < <(printf '%s\n' "${writable_here[@]}" | grep '^advisor_')
+check "__list knobs-here on 6.12-cpuadvisor: no advisor_target_cpu" \
+	in_list advisor_target_cpu "${knobs_here[@]}"
+check "__list writable-knobs-here on 6.12-cpuadvisor: run is not first" \
+	[ "${writable_here[0]:-}" = run ]
+for k in "${writable_here[@]}"; do
+	check "__list writable-knobs-here: $k is not in __list writable-knobs" \
+		in_list "$k" "${writable[@]}"
+done
+here "$fixtures/6.1" writable-knobs-here
+mapfile -t writable_61 < "$work/list"
+here "$fixtures/uksm" knobs-here
+mapfile -t knobs_uksm < "$work/list"
+here / knobs-here
+mapfile -t knobs_live < "$work/list"
+here / writable-knobs-here
+mapfile -t writable_live < "$work/list"
 # --- help ---------------------------------------------------------------
 help_checks() {
 	local c=$1 rc1 rc2
@@ -141,6 +183,39 @@ for o in --help --version; do
 	check "ksmctl $o: wrote to stderr" [ ! -s "$work/err" ]
 done
 
+# --- usage errors: exit 2, one message, then the "Try" line ------------------
+# Every command: an unknown option, and a malformed value for each option
+# that takes one (but a file name, which only opening it can judge).
+# They are refused before anything is read or written: a fixture copy
+# stands in for the kernel all the same.
+mkdir -p "$work/usage-root"
+cp -r "$top/tests/fixtures/6.12/." "$work/usage-root/"
+# usage_check CMD ARGS...: exit 2, stderr ends with the "Try" line
+usage_check() {
+	local c=$1 rc last
+	shift
+	"$ksmctl" --sysroot "$work/usage-root" "$c" "$@" > /dev/null 2> "$work/usage.err" < /dev/null
+	rc=$?
+	last=$(tail -n 1 "$work/usage.err")
+	check "ksmctl $c $*: exit $rc, not 2 (a usage error): $(excerpt "$work/usage.err")" \
+		[ "$rc" = 2 ]
+	check "ksmctl $c $*: does not end with the 'Try' line: $(excerpt "$work/usage.err")" \
+		[ "$last" = "Try 'ksmctl $c --help' for more information." ]
+}
+declare -A arg_opts
+for c in "${commands[@]}"; do
+	list arg-options "$c"
+	arg_opts[$c]=$(tr '\n' ' ' < "$work/list")
+	usage_check "$c" --frobnicate
+	for o in ${arg_opts[$c]}; do
+		case "$c $o" in
+		*" --config" | *" -c" | *" --pidfile" | "export --output" | "export -o")
+			continue ;;	# a file name
+		esac
+		usage_check "$c" "$o" '@bad@'
+	done
+done
+
 # --- man page -------------------------------------------------------------
 # Plain text of the roff source: no font changes, "\-" as "-".
 man_text() {
@@ -162,7 +237,8 @@ if ! [ -f "$man" ]; then
 else
 	man_text "$man" > "$work/man"
 	for s in NAME SYNOPSIS DESCRIPTION OPTIONS COMMANDS KNOBS "JSON OUTPUT" \
-		"DERIVED FIGURES" "EXIT STATUS" ENVIRONMENT FILES EXAMPLES "SEE ALSO"; do
+		"DERIVED FIGURES" "EXIT STATUS" ENVIRONMENT FILES EXAMPLES \
+		"MIGRATING FROM KSMTUNED" "SEE ALSO"; do
 		check "$man_name: no section $s" grep -Eq "^\.SH \"?$s\"?\$" "$work/man"
 	done
 	section "$work/man" '^\.SH OPTIONS' > "$work/man-options"
@@ -187,6 +263,45 @@ else
 				has_word "$work/man-cmd" "$col"
 		done
 	done
+	# EXIT STATUS says what the commands do (checked above): an unknown
+	# name and a malformed option value are usage errors, 2, for every
+	# command
+	section "$work/man" '^\.SH EXIT STATUS' |
+		awk '/^\.TP/ { getline; st = $2; next } st != "" { print st ": " $0 }' \
+		> "$work/man-exit"
+	check "$man_name: EXIT STATUS 1 names an unknown name or option" \
+		not grep -Eq '^1: .*(unknown|malformed)' "$work/man-exit"
+	check "$man_name: EXIT STATUS 2 does not name an unknown knob given to get" \
+		grep -Eq '^2: .*unknown name: a knob given to$' "$work/man-exit"
+	check "$man_name: EXIT STATUS 2 does not name a malformed option value" \
+		grep -Eq "^2: .*option's value that is$" "$work/man-exit"
+	# EXAMPLES: each command used at least once ("ksmctl CMD ...")
+	section "$work/man" '^\.SH EXAMPLES' > "$work/man-examples"
+	for c in "${commands[@]}"; do
+		check "$man_name: EXAMPLES has no example of ksmctl $c" \
+			grep -Eq "^ksmctl( --sysroot [^ ]+)? $c( |\$)" "$work/man-examples"
+	done
+	# MIGRATING FROM KSMTUNED: the units, the file and each of ksmtuned's
+	# keys, which tune must know (--show-config lists what it reads)
+	section "$work/man" '^\.SH "MIGRATING FROM KSMTUNED"' > "$work/man-migrating"
+	"$ksmctl" --sysroot "$work" tune --show-config > "$work/tune-keys" 2>&1
+	for w in ksm.service ksmtuned.service ksmctl-tune.service /etc/ksmtuned.conf \
+		/etc/ksmctl.conf KSM_MONITOR_INTERVAL KSM_SLEEP_MSEC KSM_NPAGES_BOOST \
+		KSM_NPAGES_DECAY KSM_NPAGES_MIN KSM_NPAGES_MAX KSM_THRES_COEF \
+		KSM_THRES_CONST LOGFILE DEBUG; do
+		check "$man_name: MIGRATING FROM KSMTUNED does not name $w" \
+			has_word "$work/man-migrating" "$w"
+		case $w in
+		[A-Z]*) check "ksmctl tune --show-config: no ksmtuned key $w" \
+				grep -q "^$w=" "$work/tune-keys" ;;
+		esac
+	done
+	# status: watching it is watch(1)'s job, the live view top's
+	section "$work/man" '^\.SS "?ksmctl status' > "$work/man-status"
+	check "$man_name: ksmctl status does not say how to watch it" \
+		grep -q 'watch -d ksmctl status' "$work/man-status"
+	# the config file's format is ksmctl.conf(5)
+	check "$man_name: no reference to ksmctl.conf(5)" grep -q 'ksmctl\.conf (5)' "$work/man"
 	# no subsection for a command the binary does not have
 	while read -r c; do
 		in_list "$c" "${commands[@]}" ||
@@ -226,6 +341,49 @@ else
 	fi
 fi
 
+# --- ksmctl.conf(5) -----------------------------------------------------------
+conf5=${DOCS_CONF5:-$top/man/ksmctl.conf.5}
+conf5_name=${conf5#"$top"/}
+if ! [ -f "$conf5" ]; then
+	fail "$conf5_name: missing (the format of /etc/ksmctl.conf)"
+else
+	man_text "$conf5" > "$work/conf5"
+	for s in NAME SYNOPSIS DESCRIPTION FORMAT EXAMPLES FILES "SEE ALSO"; do
+		check "$conf5_name: no section $s" grep -Eq "^\.SH \"?$s\"?\$" "$work/conf5"
+	done
+	if command -v groff > /dev/null; then
+		groff -man -ww -z "$conf5" > "$work/groff" 2>&1
+		rc=$?
+		check "groff -man -ww -z $conf5_name: exit $rc: $(excerpt "$work/groff")" \
+			test "$rc" = 0 -a ! -s "$work/groff"
+	fi
+	# each example file is one apply takes (on a 6.12 kernel)
+	awk -v dir="$work" '/^\.EX/ { n++; f = 1; next } /^\.EE/ { f = 0 }
+		f { print > (dir "/conf5-example." n) }' "$work/conf5"
+	n=0
+	for f in "$work"/conf5-example.*; do
+		grep -q ' = ' "$f" || continue	# commands, not a file
+		n=$((n + 1))
+		"$ksmctl" --sysroot "$top/tests/fixtures/6.12" apply --dry-run --config "$f" \
+			> /dev/null 2> "$work/apply.err"
+		rc=$?
+		check "$conf5_name: example ${f##*.}: apply --dry-run exit $rc: $(excerpt "$work/apply.err")" \
+			test "$rc" = 0 -a ! -s "$work/apply.err"
+	done
+	check "$conf5_name: no example file" [ "$n" -gt 0 ]
+	check "Makefile: install and uninstall do not both name man5/ksmctl.conf.5" \
+		[ "$(grep -c 'man5/ksmctl\.conf\.5' "$top/Makefile")" -ge 2 ]
+fi
+
+# --- one directory for node_exporter's textfile collector -----------------------
+# README, the man pages, the units, the benchmarks and the completions all
+# name the same one
+grep -rhoE '/var/lib/[^ "]*node[-_]exporter[^ "]*' "$top/README.md" "$top/man" \
+	"$top/systemd" "$top/bench" "$top/completions" 2> /dev/null |
+	sed -e 's/\\-/-/g' -e 's|/ksm\.prom.*||' -e 's|[.,;:)]*$||' | sort -u > "$work/textfile-dirs"
+check "node_exporter's textfile directory: not one: $(tr '\n' ' ' < "$work/textfile-dirs")" \
+	[ "$(wc -l < "$work/textfile-dirs")" = 1 ]
+
 # --- completions: the words are in the files ----------------------------
 static_checks() {
 	local file=$1 name=$2 c o k v col
@@ -263,6 +421,8 @@ bcomp() {
 	bash --norc --noprofile -c '
 		set -u
 		source "$1" || exit 1
+		# bash-completion'"'"'s, which completes the command at word $1
+		_command_offset() { COMPREPLY=("offset:$1:${COMP_WORDS[$1]}"); }
 		line=$2
 		read -ra words <<< "$line"
 		COMP_WORDS=()
@@ -291,7 +451,7 @@ completion_of() {
 	if [ -n "$recording" ]; then
 		printf '%s\n' "$line" >> "$recording"
 	elif [ "$tool" = bash ]; then
-		bcomp "$line" | sort -u
+		bcomp "$line" | sort	# a word offered twice is a failure
 	else
 		zcomp_result "$line"
 	fi
@@ -335,21 +495,42 @@ completion_checks() {
 		offers_exactly "$t" "ksmctl $c -" "${cmd_opts[@]}"
 		offers "$t" "ksmctl --sysroot /tmp $c -" "${cmd_opts[@]}"
 	done
-	offers_exactly "$t" "ksmctl get " "${knobs[@]}"
-	offers_exactly "$t" "ksmctl set " "${writable[@]}"
-	offers_exactly "$t" "ksmctl set -n run 1 " "${writable[@]}"
-	for k in "${writable[@]}"; do
-		[ -n "${values[$k]// /}" ] || continue
+	# knobs and values: this kernel's (F's), each knob once
+	offers_exactly "$t" "ksmctl --sysroot $F get " "${knobs_here[@]}"
+	offers_exactly "$t" "ksmctl --sysroot $F set " "${writable_here[@]}"
+	offers_exactly "$t" "ksmctl --sysroot $F set -n run 1 " "${writable_here[@]:1}"
+	for k in "${writable_here[@]}"; do
+		[ -n "${values_here[$k]// /}" ] || continue
 		# shellcheck disable=SC2086 # the values are plain words
-		offers_exactly "$t" "ksmctl set $k " ${values[$k]}
+		offers_exactly "$t" "ksmctl --sysroot $F set $k " ${values_here[$k]}
 	done
 	offers_exactly "$t" "ksmctl help " "${commands[@]}"
 	# what a user types, spelled out
 	offers_exactly "$t" "ksmctl se" set
-	offers_exactly "$t" "ksmctl set adv" "${advisor_writable[@]}"
-	offers_exactly "$t" "ksmctl set advisor_mode " cpu none scan-time
+	offers_exactly "$t" "ksmctl --sysroot $F set adv" "${advisor_writable_here[@]}"
+	offers_exactly "$t" "ksmctl --sysroot $F set advisor_mode " cpu none scan-time
 	offers_not "$t" "ksmctl set pages" pages_shared pages_sharing pages_unshared
-	offers_exactly "$t" "ksmctl set use_zero_pages 1 advisor_mode " cpu none scan-time
+	offers_exactly "$t" "ksmctl --sysroot $F set use_zero_pages 1 advisor_mode " cpu none scan-time
+	# only what this kernel has: no cpu advisor on a stock kernel, no UKSM
+	# knob on a mainline one, nothing without KSM; the live kernel's too
+	offers_exactly "$t" "ksmctl --sysroot $fixtures/6.12 set advisor_mode " none scan-time
+	offers_not "$t" "ksmctl --sysroot $fixtures/6.12 set " advisor_target_cpu cpu_governor
+	offers_exactly "$t" "ksmctl --sysroot $fixtures/6.1 set " "${writable_61[@]}"
+	offers_exactly "$t" "ksmctl --sysroot $fixtures/uksm get " "${knobs_uksm[@]}"
+	offers_exactly "$t" "ksmctl --sysroot $fixtures/uksm set cpu_governor " full medium low quiet
+	offers_exactly "$t" "ksmctl --sysroot $fixtures/noksm get "
+	offers_exactly "$t" "ksmctl get " "${knobs_live[@]}"
+	offers_exactly "$t" "ksmctl set " "${writable_live[@]}"
+	# not a value set refuses, not a knob twice
+	offers_exactly "$t" "ksmctl --sysroot $F set run " 0 1
+	offers_not "$t" "ksmctl --sysroot $F get run pages_to_scan " run pages_to_scan
+	offers_not "$t" "ksmctl --sysroot $F set run 1 sleep_millisecs 5 " run sleep_millisecs
+	offers_not "$t" "ksmctl --sysroot $F set run=1 " run
+	offers_exactly "$t" "ksmctl --sysroot $F set run 1 r"
+	# exec: a command after it, as sudo completes one
+	offers "$t" "ksmctl exec l" ls
+	offers "$t" "ksmctl exec --verify l" ls
+	offers "$t" "ksmctl --sysroot /tmp exec -- l" ls
 	offers_exactly "$t" "ksmctl help st" status start stop
 	for c in "${commands[@]}"; do
 		for col in ${columns[$c]}; do
@@ -370,14 +551,34 @@ else
 		bcomp "$bashcomp"
 	completion_checks bash
 	# "KNOB=VALUE" words, "--opt=ARG", and what only bash does this way
-	offers_exactly bash "ksmctl set run=" 0 1 2
-	offers_exactly bash "ksmctl set advisor_mode=sc" scan-time
-	offers_exactly bash "ksmctl set smart_scan=1 adv" "${advisor_writable[@]}"
+	offers_exactly bash "ksmctl --sysroot $F set run=" 0 1
+	offers_exactly bash "ksmctl --sysroot=$fixtures/6.12 set advisor_mode=" none scan-time
+	offers_exactly bash "ksmctl --sysroot $F set advisor_mode=sc" scan-time
+	offers_exactly bash "ksmctl --sysroot $F set smart_scan=1 adv" "${advisor_writable_here[@]}"
 	mkdir -p "$work/root/etc" "$work/root/sys"
 	offers_exactly bash "ksmctl --sysroot $work/root/" "$work/root/etc" "$work/root/sys"
 	offers_exactly bash "ksmctl --sysroot=$work/root/e" "$work/root/etc"
-	offers_exactly bash "ksmctl --sysroot $work/root get adv" "${advisor_knobs[@]}"
+	# a kernel ksmctl cannot look at: the table's lists stand in
+	offers_exactly bash "ksmctl --sysroot $work/nonexistent get adv" "${advisor_knobs[@]}"
 	offers_exactly bash "ksmctl get -o NAME,VA" NAME,VALUE
+	# a comma list: not a column it has already
+	offers_exactly bash "ksmctl get -o NAME,VALUE," NAME,VALUE,ACCESS NAME,VALUE,SINCE \
+		NAME,VALUE,DESCRIPTION
+	offers_not bash "ksmctl ps -o PID,COMM," PID,COMM,PID PID,COMM,COMM
+	# process ids of the kernel's /proc after -p, and as ps's and top's words
+	fixture_pids=()
+	for p in "$fixtures"/ps-6.15/proc/[1-9]*; do
+		p=${p##*/}
+		[[ $p == *[!0-9]* ]] || fixture_pids+=("$p")
+	done
+	offers_exactly bash "ksmctl --sysroot $fixtures/ps-6.15 ps -p " "${fixture_pids[@]}"
+	offers_exactly bash "ksmctl --sysroot $fixtures/ps-6.15 top --pid 5000,51" 5000,5100
+	offers_exactly bash "ksmctl --sysroot $fixtures/ps-6.15 ps 71" 7100
+	offers_exactly bash "ksmctl --sysroot $fixtures/ps-6.15 top 2" 2 2101 2202
+	# exec: the command's own completion (bash-completion's _command_offset)
+	offers_exactly bash "ksmctl exec ls -" "offset:2:ls"
+	offers_exactly bash "ksmctl exec --verify qemu-img " "offset:3:qemu-img"
+	offers_exactly bash "ksmctl --sysroot /tmp exec -- ls " "offset:5:ls"
 	offers_exactly bash "ksmctl get --output=+SI" +SINCE
 	offers_exactly bash "ksmctl start --pages-to-scan "
 	check "bash completion: errors (under 'set -u'): $(excerpt "$work/bcomp.err")" \
@@ -460,7 +661,8 @@ else
 	recording=""
 	mkdir -p "$work/zfpath" "$work/root/etc" "$work/root/sys"
 	cp "$zshcomp" "$work/zfpath/_ksmctl"
-	extra=("ksmctl set run=" "ksmctl set advisor_mode=sc"
+	extra=("ksmctl --sysroot $F set run=" "ksmctl --sysroot $F set advisor_mode=sc"
+		"ksmctl ps -p " "ksmctl top -p " "ksmctl exec ls --al" "ksmctl exec sudo l"
 		"ksmctl --sysroot $work/root/" "ksmctl get -o NAME,VA"
 		"ksmctl get --output=+SI")
 	mapfile -t zlines < <(sort -u "$work/zlines")
@@ -472,8 +674,15 @@ else
 		fail "zsh completion: the zpty driver failed (exit $rc): $(excerpt "$work/zcomp.err")"
 	else
 		completion_checks zsh
-		offers_exactly zsh "ksmctl set run=" run=0 run=1 run=2
-		offers_exactly zsh "ksmctl set advisor_mode=sc" advisor_mode=scan-time
+		offers_exactly zsh "ksmctl --sysroot $F set run=" run=0 run=1
+		offers_exactly zsh "ksmctl --sysroot $F set advisor_mode=sc" advisor_mode=scan-time
+		check "zsh completion: 'ksmctl ps -p <TAB>' offers no process id" \
+			grep -Eq '^[0-9]+$' <(zcomp_result "ksmctl ps -p ")
+		check "zsh completion: 'ksmctl top -p <TAB>' offers no process id" \
+			grep -Eq '^[0-9]+$' <(zcomp_result "ksmctl top -p ")
+		offers zsh "ksmctl exec ls --al" --all
+		offers_not zsh "ksmctl exec ls --al" --verify
+		offers zsh "ksmctl exec sudo l" ls
 		offers_exactly zsh "ksmctl --sysroot $work/root/" etc sys
 		offers_exactly zsh "ksmctl get -o NAME,VA" NAME,VALUE
 		offers_exactly zsh "ksmctl get --output=+SI" --output=+SINCE

@@ -189,6 +189,34 @@ check "ksmtop: usage errors name top" \
 "$work/ksmtop" --sysroot > /dev/null 2> "$work/ksmtop-nosysroot.err"
 check "ksmtop --sysroot without a directory: usage error" [ $? = 2 ]
 
+# --- batch: SIGINT, SIGTERM and SIGHUP end it as --iterations does ----------
+# ksmctl(8): exit 0 after the frame in progress, at once during the delay
+root=$work/signals
+make_root "$root"
+for sig in INT TERM HUP; do
+	"$ksmctl" --sysroot "$root" top -b -d 30 > "$work/sig-$sig.out" 2> "$work/sig-$sig.err" &
+	pid=$!
+	for _ in $(seq 200); do
+		grep -q '^--- frame 1 ---$' "$work/sig-$sig.out" && break
+		sleep 0.05
+	done
+	kill "-$sig" "$pid"
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null
+		fail "batch, SIG$sig in the delay: still running 5 s later"
+		continue
+	fi
+	wait "$pid"
+	rc=$?
+	check "batch, SIG$sig in the delay: exit 0, not $rc" [ "$rc" = 0 ]
+	check "batch, SIG$sig: nothing on stderr: $(head -c 200 "$work/sig-$sig.err")" \
+		[ ! -s "$work/sig-$sig.err" ]
+	check "batch, SIG$sig: the frame printed is whole" \
+		grep -q '^ *PID ' "$work/sig-$sig.out"
+done
+
 # --- the terminal: normal and ASan builds ---------------------------------
 add_counts() {
 	local line p f s

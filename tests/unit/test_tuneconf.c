@@ -88,7 +88,7 @@ static const struct conf_case conf_cases[] = {
 	{ "KSM_NPAGES_MAX=\"2000\"\n", 0, "KSM_NPAGES_MAX=2000" },
 	{ "KSM_NPAGES_MAX='2000'   # more\n", 0, "KSM_NPAGES_MAX=2000" },
 	{ "  export KSM_NPAGES_MAX=2000\n", 0, "KSM_NPAGES_MAX=2000" },
-	{ "KSM_NPAGES_MAX=1\nKSM_NPAGES_MIN=0\nKSM_NPAGES_MAX=9\n", 0,
+	{ "KSM_NPAGES_MAX=1\nKSM_NPAGES_MIN=1\nKSM_NPAGES_MAX=9\n", 0,
 	  "KSM_NPAGES_MAX=9" },		/* the last assignment wins */
 	{ "KSM_NPAGES_DECAY=-10\n", 0, "KSM_NPAGES_DECAY=-10" },
 	{ "KSM_NPAGES_DECAY=+10\n", 0, "KSM_NPAGES_DECAY=10" },
@@ -131,6 +131,8 @@ static const struct conf_case conf_cases[] = {
 	{ "KSM_NPAGES_MIN=500\nKSM_NPAGES_MAX=100\n", 2, "KSM_NPAGES_MIN (500) is above" },
 	{ "KSM_NPAGES_MAX=100\nKSM_NPAGES_MIN=500\n", 2, "KSM_NPAGES_MIN (500) is above" },
 	{ "KSM_NPAGES_MAX=10\n", 1, "KSM_NPAGES_MIN (64) is above" },
+	/* ksmd running with pages_to_scan 0 merges nothing */
+	{ "KSM_NPAGES_MIN=0\n", 1, "KSM_NPAGES_MIN: invalid value '0': 0 would leave ksmd running and scanning nothing" },
 	{ "KSM_THRES_COEF=101\n", 1, "from 0 to 100" },
 	{ "KSM_SLEEP_MSEC=-5\n", 1, "KSM_SLEEP_MSEC: invalid value '-5'" },
 	{ "KSM_MONITOR_INTERVAL=0\n", 1, "more than 0" },

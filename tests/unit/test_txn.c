@@ -401,6 +401,46 @@ static void test_plan_advisor_off_rewrites_pages_to_scan(void **state)
 	assert_int_equal(step(f, "advisor_mode")->state, STEP_UNCHANGED);
 }
 
+/* pages_to_scan 0 while ksmd runs: merging stops without a word */
+static void test_plan_no_scan_while_running(void **state)
+{
+	struct fixture *f = *state;
+
+	/* today: run 0, pages_to_scan 100, advisor none */
+	begin(f, 0);
+	add(f, "run", "1");
+	add(f, "pages_to_scan", "0");
+	expect_refusal(f, -EDOM, "pages_to_scan", "use 'ksmctl stop'");
+	begin(f, 0);
+	add(f, "pages_to_scan", "0");
+	assert_int_equal(plan(f), 0);	/* ksmd is stopped */
+
+	put(f, "run", "1\n");
+	begin(f, 0);
+	add(f, "pages_to_scan", "0");
+	expect_refusal(f, -EDOM, "pages_to_scan", "stops merging");
+	begin(f, 0);
+	add(f, "pages_to_scan", "0");
+	add(f, "run", "0");
+	assert_int_equal(plan(f), 0);
+	/* the advisor owns pages_to_scan: its own refusal */
+	begin(f, 0);
+	add(f, "advisor_mode", "scan-time");
+	add(f, "pages_to_scan", "0");
+	expect_refusal(f, -EINVAL, "pages_to_scan", "advisor");
+
+	/* already 0: starting ksmd is refused, with the reason */
+	put(f, "run", "0\n");
+	put(f, "pages_to_scan", "0\n");
+	begin(f, 0);
+	add(f, "run", "1");
+	expect_refusal(f, -EDOM, "run", "pages_to_scan is 0");
+	begin(f, 0);
+	add(f, "run", "1");
+	add(f, "pages_to_scan", "100");
+	assert_int_equal(plan(f), 0);
+}
+
 static void test_plan_advisor_min_max(void **state)
 {
 	struct fixture *f = *state;
@@ -861,6 +901,7 @@ int main(void)
 		T(test_plan_run_2),
 		T(test_plan_advisor_owns_pages_to_scan),
 		T(test_plan_advisor_off_rewrites_pages_to_scan),
+		T(test_plan_no_scan_while_running),
 		T(test_plan_advisor_min_max),
 		T(test_plan_min_max_order_property),
 		T(test_plan_pages_shared),
