@@ -49,39 +49,6 @@ static void conf_file_init(struct ksm_ctx *ctx, struct conf_file *f,
 	}
 }
 
-/* The whole file, NUL-terminated; a NUL inside is not a text file. */
-static int read_text(const struct conf_file *f, char *buf, size_t size)
-{
-	size_t len = 0;
-	int fd, err = 0;
-
-	fd = openat(f->dirfd, f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == size - 1) {
-			err = -EFBIG;
-			break;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (!err && strlen(buf) != len)
-		err = -EILSEQ;
-	return err;
-}
-
 /* ---- apply ------------------------------------------------------------ */
 
 struct setting {
@@ -455,12 +422,11 @@ static int apply_run(struct ksm_ctx *ctx, int argc, char **argv)
 	if (status)
 		return status;
 	conf_file_init(ctx, &file, config);
-	err = read_text(&file, text, sizeof(text));
+	err = ksm_read_at(file.dirfd, file.path, text, sizeof(text),
+			  KSM_READ_TEXT, NULL);
 	if (err) {
 		ksm_err("%s: cannot read: %s", file.shown,
-			err == -EFBIG ? "larger than 64 KiB" :
-			err == -EILSEQ ? "not a text file (it holds a NUL byte)" :
-			strerror(-err));
+			err == -EFBIG ? "larger than 64 KiB" : ksm_read_strerror(err));
 		return EXIT_FAIL;
 	}
 	a.file = &file;

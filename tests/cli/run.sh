@@ -7,8 +7,13 @@
 #   UPDATE=1 tests/cli/run.sh    rewrite the expected files
 #
 # Cases are lines of tests/cli/cases: NAME FIXTURE EXIT ARGS...
-# ("-" as FIXTURE: no --sysroot).  Prints "cli: N passed, N failed"; no
-# ksmctl, or no case matching CASE-PATTERN, is a failure.
+# ("-" as FIXTURE: no --sysroot).  FIXTURE may name changes made to the
+# copy, BASE:PATH=WHAT:...: PATH is below the copy ("@x" is
+# sys/kernel/mm/ksm/x), WHAT is fifo, dir, devzero or devnull (a
+# symlink to the device), gone (removed), or the text to write, through
+# printf %b ("\x20" for a space, "" for nothing); git cannot keep a FIFO.
+# Each run is under timeout(1): a read that blocks fails its case.
+# Prints "cli: N passed, N failed"; no ksmctl, or no case matching CASE-PATTERN, is a failure.
 # ksmctl runs in the directory that holds the copy of the fixture, which
 # is named after the case: a relative path NAME/etc/x.conf is the copy's.
 set -u
@@ -44,6 +49,24 @@ snapshot() {
 	return 0
 }
 
+# mutate ROOT CHANGE: one PATH=WHAT change of a fixture copy
+mutate() {
+	local root=$1 path=${2%%=*} what=${2#*=} f
+	case "$path" in @*) path=sys/kernel/mm/ksm/${path#@} ;; esac
+	f=$root/$path
+	mkdir -p "$(dirname "$f")"
+	rm -rf "$f"
+	case "$what" in
+	fifo) mkfifo "$f" ;;
+	dir) mkdir "$f" ;;
+	devzero) ln -s /dev/zero "$f" ;;
+	devnull) ln -s /dev/null "$f" ;;
+	gone) ;;
+	'""') : > "$f" ;;
+	*) printf '%b' "$what" > "$f" ;;
+	esac
+}
+
 run_case() {
 	local name=$1 fixture=$2 want_exit=$3
 	shift 3
@@ -51,13 +74,20 @@ run_case() {
 	local -a prefix=()
 
 	if [ "$fixture" != "-" ]; then
+		local -a changes
+		local change
+		IFS=: read -r -a changes <<< "$fixture"
 		mkdir -p "$root"
-		cp -r "$top/tests/fixtures/$fixture/." "$root/"
+		cp -r "$top/tests/fixtures/${changes[0]}/." "$root/"
+		for change in "${changes[@]:1}"; do
+			mutate "$root" "$change"
+		done
 		prefix=(--sysroot "$root")
 	fi
 	snapshot "$root" > "$work/$name.before"
 	(cd "$work" && env -u KSM_MAX_KERNEL_PAGES NO_COLOR=1 LC_ALL=C.UTF-8 \
-		"$ksmctl" "${prefix[@]}" "$@" > "$work/$name.stdout" 2> "$work/$name.stderr")
+		timeout -k 5 30 "$ksmctl" "${prefix[@]}" "$@" \
+		> "$work/$name.stdout" 2> "$work/$name.stderr")
 	rc=$?
 	snapshot "$root" > "$work/$name.after"
 	{
