@@ -192,7 +192,9 @@ static void report_estimate(const struct ksm_report_opts *o,
 	ksm_format_size(e->available_bytes, avail, sizeof(avail));
 	ksm_format_size(e->margin_bytes, margin, sizeof(margin));
 	ksm_format_size(e->swap_free_bytes, swap, sizeof(swap));
-	if (!e->known)
+	if (!e->need_known)
+		say(o, "unmerge needs an unknown amount of memory: %s", e->need_why);
+	else if (!e->known)
 		say(o, "unmerge needs about %s (%llu pages); MemAvailable is unknown",
 		    need, ksm_unmerge_remaining(&r->before));
 	else
@@ -205,6 +207,9 @@ static void report_verdict(const struct ksm_report_opts *o,
 			   const struct ksm_change_result *r)
 {
 	say(o, "verdict: %s", r->estimate.fits ? "fits: would unmerge" :
+	    !r->estimate.need_known ?
+	    (req->force ? "unknown: would unmerge anyway (--force)" :
+	     "unknown: would refuse (use --force to override)") :
 	    req->force ? "does not fit: would unmerge anyway (--force)" :
 	    "does not fit: would refuse (use --force to override)");
 }
@@ -220,7 +225,10 @@ static void report_no_room(const struct ksm_report_opts *o,
 	ksm_format_size(e->margin_bytes, margin, sizeof(margin));
 	if (!o->quiet)
 		report_estimate(o, r);
-	if (e->known)
+	if (!e->need_known)
+		complain(o, "unmerge: refused: cannot tell the memory it needs: %s; use --force to unmerge anyway",
+			 e->need_why);
+	else if (e->known)
 		complain(o, "unmerge: refused: it needs about %s, but MemAvailable is %s and %s is kept free; use --force to unmerge anyway",
 			 need, avail, margin);
 	else
@@ -548,7 +556,10 @@ static void line_no_room(const struct ksm_change_result *r, char *buf, size_t si
 	ksm_format_size(e->need_bytes, need, sizeof(need));
 	ksm_format_size(e->available_bytes, avail, sizeof(avail));
 	ksm_format_size(e->margin_bytes, margin, sizeof(margin));
-	if (e->known)
+	if (!e->need_known)
+		snprintf(buf, size, "unmerge: refused: cannot tell the memory it needs: %s ('ksmctl unmerge-all --force' overrides)",
+			 e->need_why);
+	else if (e->known)
 		snprintf(buf, size, "unmerge: refused: it needs about %s, but MemAvailable is %s and %s is kept free ('ksmctl unmerge-all --force' overrides)",
 			 need, avail, margin);
 	else
@@ -802,4 +813,23 @@ int ksm_ctx_sample(const struct ksm_ctx *ctx, struct ksm_sample *s)
 	if (err)
 		report_unreadable(&o, ctx->sysroot, err);
 	return !err ? 0 : err == -ENOENT ? EXIT_UNAVAILABLE : EXIT_FAIL;
+}
+
+int ksm_report_bad_values(const struct ksm_sample *s)
+{
+	int n = 0;
+
+	for (int id = 0; id < KSM_KNOB_COUNT; id++) {
+		const struct ksm_knob *k = &ksm_knobs[id];
+		int dir = ksm_knob_dir_on(k, ksm_sample_dirs(s));
+		char why[256];
+
+		if (!ksm_bad(s, (enum ksm_knob_id)id) || dir < 0)
+			continue;
+		ksm_sample_why(s, (enum ksm_knob_id)id, why, sizeof(why));
+		ksm_err("/%s/%s: %s", ksm_knob_dir_path((enum ksm_knob_dir)dir),
+			k->name, why);
+		n++;
+	}
+	return n ? EXIT_FAIL : EXIT_OK;
 }

@@ -175,27 +175,37 @@ static void gauge_double(FILE *f, const char *name, const char *help, double v)
 	put_double(f, v);
 }
 
+/*
+ * The derived figures.  One that a counter it needs could not give has
+ * no sample (as an undefined ratio): a missing series, never a made-up 0.
+ */
 static void export_derived(FILE *f, const struct ksm_sample *s,
 			   const struct ksm_metrics *m)
 {
 	gauge_ull(f, "ksm_page_size_bytes", "Page size of this system.",
 		  (unsigned long long)s->page_size);
-	family(f, "ksm_general_profit_bytes", "gauge",
-	       m->profit_from_kernel ?
-	       "Memory KSM saves less the metadata it spends (general_profit); negative: a loss." :
-	       "Memory KSM saves less the metadata it spends, computed as the kernel does (this kernel has no general_profit).");
-	fprintf(f, "ksm_general_profit_bytes %lld\n", m->general_profit);
-	gauge_ull(f, "ksm_saved_bytes",
-		  "Memory saved: (pages_sharing + ksm_zero_pages) x page size.",
-		  m->saved_bytes);
-	gauge_ull(f, "ksm_rmap_items",
-		  "Pages KSM tracks: pages_shared + pages_sharing + pages_unshared + pages_volatile.",
-		  m->rmap_items);
-	gauge_ull(f, "ksm_rmap_bytes", "Metadata KSM spends on its rmap items.",
-		  m->rmap_bytes);
-	gauge_ull(f, "ksm_unmerge_need_bytes",
-		  "Memory an unmerge of everything (run=2) would need.",
-		  m->unmerge_bytes);
+	if (!(m->unknown & KSM_M_PROFIT)) {
+		family(f, "ksm_general_profit_bytes", "gauge",
+		       m->profit_from_kernel ?
+		       "Memory KSM saves less the metadata it spends (general_profit); negative: a loss." :
+		       "Memory KSM saves less the metadata it spends, computed as the kernel does (this kernel has no general_profit).");
+		fprintf(f, "ksm_general_profit_bytes %lld\n", m->general_profit);
+	}
+	if (!(m->unknown & KSM_M_SAVED))
+		gauge_ull(f, "ksm_saved_bytes",
+			  "Memory saved: (pages_sharing + ksm_zero_pages) x page size.",
+			  m->saved_bytes);
+	if (!(m->unknown & KSM_M_RMAP)) {
+		gauge_ull(f, "ksm_rmap_items",
+			  "Pages KSM tracks: pages_shared + pages_sharing + pages_unshared + pages_volatile.",
+			  m->rmap_items);
+		gauge_ull(f, "ksm_rmap_bytes", "Metadata KSM spends on its rmap items.",
+			  m->rmap_bytes);
+	}
+	if (!(m->unknown & KSM_M_UNMERGE))
+		gauge_ull(f, "ksm_unmerge_need_bytes",
+			  "Memory an unmerge of everything (run=2) would need.",
+			  m->unmerge_bytes);
 	gauge_double(f, "ksm_sharing_ratio",
 		     "pages_sharing / pages_shared: mappings served per KSM page, less one.",
 		     m->sharing_ratio);
@@ -537,7 +547,8 @@ static int export_run(struct ksm_ctx *ctx, int argc, char **argv)
 	status = ksm_ctx_sample(ctx, &s);
 	if (status)
 		return status;
-	if (o.output)
-		return export_to_file(ctx, &o, &s);
-	return export_all(stdout, ctx, &o, &s);
+	status = o.output ? export_to_file(ctx, &o, &s) :
+			    export_all(stdout, ctx, &o, &s);
+	/* written without what could not be read, which is said: a failure */
+	return status ? status : ksm_report_bad_values(&s);
 }

@@ -343,7 +343,8 @@ static int set_budget(struct ksm_ctx *ctx, const struct gov *g,
 /* ---- calibrate ------------------------------------------------------- */
 
 static int read_point(struct ksm_ctx *ctx, pid_t pid,
-		      struct ksm_gov_reading *r, bool *precise)
+		      struct ksm_gov_reading *r, bool *precise, char *why,
+		      size_t size)
 {
 	struct ksm_sample s;
 	struct timespec now;
@@ -353,6 +354,14 @@ static int read_point(struct ksm_ctx *ctx, pid_t pid,
 	err = ksm_task_cpu_ns(ctx->root, pid, &r->cpu_ns, precise);
 	if (!err)
 		err = ksm_sample_read(ctx->root, &s);
+	if (err) {
+		snprintf(why, size, "%s", strerror(-err));
+		return err;
+	}
+	/* a counter that cannot be read is unknown, not 0 */
+	err = KSM_NEED(&s, NULL, why, size, KSM_PAGES_SCANNED, KSM_FULL_SCANS,
+		       KSM_PAGES_SHARED, KSM_PAGES_SHARING, KSM_PAGES_UNSHARED,
+		       KSM_PAGES_VOLATILE);
 	if (err)
 		return err;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -391,6 +400,11 @@ static int calibrate(struct ksm_ctx *ctx, const struct gov *g, long ms,
 			ksm_u(&g->s, KSM_UKSM_EMA_PER_PAGE_TIME));
 		return EXIT_UNAVAILABLE;
 	}
+	if (ksm_bad(&g->s, KSM_RUN)) {
+		ksm_sample_why(&g->s, KSM_RUN, why, sizeof(why));
+		ksm_err("governor: --calibrate: run: %s", why);
+		return EXIT_FAIL;
+	}
 	if (ksm_u(&g->s, KSM_RUN) != 1) {
 		ksm_err("governor: --calibrate: ksmd is stopped (run %llu): it can only be measured while it runs on a workload ('ksmctl start', and memory registered with madvise, prctl or MemoryKSM=yes)",
 			ksm_u(&g->s, KSM_RUN));
@@ -409,16 +423,16 @@ static int calibrate(struct ksm_ctx *ctx, const struct gov *g, long ms,
 	}
 	ksm_stop = 0;
 	ksm_catch_signals();
-	err = read_point(ctx, pid, &a, &precise);
+	err = read_point(ctx, pid, &a, &precise, why, sizeof(why));
 	if (!err && wait_ms(ms)) {
 		ksm_err("governor: --calibrate: interrupted: nothing was saved");
 		return EXIT_FAIL;
 	}
 	if (!err)
-		err = read_point(ctx, pid, &b, &precise_b);
+		err = read_point(ctx, pid, &b, &precise_b, why, sizeof(why));
 	if (err) {
 		ksm_err("governor: --calibrate: cannot read ksmd's figures: %s",
-			strerror(-err));
+			why);
 		return EXIT_FAIL;
 	}
 	if (ksm_gov_cost(&a, &b, &c, why, sizeof(why))) {

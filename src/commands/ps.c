@@ -543,7 +543,7 @@ static void note_unreadable(const struct ksm_procs *p)
 		ksm_warn("%zu process%s could not be read: %s: %s", p->failed,
 			 plural(p->failed), p->failed_path,
 			 p->failed_err == -EINVAL ? "unexpected contents" :
-			 strerror(-p->failed_err));
+			 ksm_read_strerror(p->failed_err));
 }
 
 /* With -p: one line for each pid that could not be shown. */
@@ -566,7 +566,8 @@ static int report_pids(const struct ps_opts *o, const int *pid_err)
 				strerror(-err), geteuid() ? " (needs root)" : "");
 		else
 			ksm_err("proc/%d/ksm_stat: cannot read: %s", pid,
-				err == -EINVAL ? "unexpected contents" : strerror(-err));
+				err == -EINVAL ? "unexpected contents" :
+				ksm_read_strerror(err));
 	}
 	return status;
 }

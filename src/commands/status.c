@@ -28,13 +28,17 @@ static void print_group(const struct ksm_sample *s, enum ksm_knob_group g,
 		const struct ksm_knob *k = &ksm_knobs[id];
 		char value[96];
 
-		if (k->group != g || s->v[id].err)
+		if (k->group != g || (s->v[id].err && !ksm_bad(s, id)))
 			continue;
 		if (!title) {
 			printf("%s:\n", group_titles[g]);
 			title = true;
 		}
-		show_value(k, &s->v[id], s->page_size, bytes, value, sizeof(value));
+		if (ksm_bad(s, id))
+			snprintf(value, sizeof(value), "unreadable");
+		else
+			show_value(k, &s->v[id], s->page_size, bytes, value,
+				   sizeof(value));
 		printf("  %-*s %s\n", NAME_WIDTH, k->name, value);
 	}
 }
@@ -47,9 +51,15 @@ static void size_text(unsigned long long v, bool bytes, char *buf, size_t n)
 		ksm_format_size(v, buf, n);
 }
 
-static void ratio_line(const char *name, double v, const char *what)
+/* A figure that a counter it needs could not give: said so, not 0. */
+#define UNKNOWN "unknown (a counter it needs is unreadable)"
+
+static void ratio_line(const char *name, double v, const char *what,
+		       bool unknown)
 {
-	if (isnan(v))
+	if (unknown)
+		printf("  %-*s %s\n", NAME_WIDTH, name, UNKNOWN);
+	else if (isnan(v))
 		printf("  %-*s n/a (%s)\n", NAME_WIDTH, name, what);
 	else
 		printf("  %-*s %.2f (%s)\n", NAME_WIDTH, name, v, what);
@@ -58,37 +68,54 @@ static void ratio_line(const char *name, double v, const char *what)
 static void print_derived(const struct ksm_sample *s,
 			  const struct ksm_metrics *m, bool bytes)
 {
-	char a[32], b[32];
+	char a[96], b[32];
 
 	printf("Derived:\n");
 	size_text(m->saved_bytes, bytes, a, sizeof(a));
-	if (s->has_meminfo && s->mem.bytes[MEM_TOTAL])
+	if (m->unknown & KSM_M_SAVED)
+		printf("  %-*s %s\n", NAME_WIDTH, "memory saved", UNKNOWN);
+	else if (s->has_meminfo && s->mem.bytes[MEM_TOTAL])
 		printf("  %-*s %s (%.1f%% of RAM)\n", NAME_WIDTH, "memory saved", a,
 		       100.0 * (double)m->saved_bytes / (double)s->mem.bytes[MEM_TOTAL]);
 	else
 		printf("  %-*s %s\n", NAME_WIDTH, "memory saved", a);
-	if (bytes)
+	if (m->unknown & KSM_M_PROFIT)
+		snprintf(a, sizeof(a), "%s", m->profit_from_kernel ?
+			 "unknown (general_profit is unreadable)" : UNKNOWN);
+	else if (bytes)
 		snprintf(a, sizeof(a), "%lld", m->general_profit);
 	else
 		ksm_format_ssize(m->general_profit, a, sizeof(a));
 	printf("  %-*s %s%s\n", NAME_WIDTH, "general profit", a,
-	       m->profit_from_kernel ? "" : " (computed: this kernel does not report it)");
+	       m->profit_from_kernel || (m->unknown & KSM_M_PROFIT) ? "" :
+	       " (computed: this kernel does not report it)");
 	size_text(m->rmap_bytes, bytes, a, sizeof(a));
-	printf("  %-*s %llu (%s of metadata)\n", NAME_WIDTH, "rmap items",
-	       m->rmap_items, a);
-	ratio_line("sharing ratio", m->sharing_ratio, "pages_sharing/pages_shared");
-	ratio_line("waste ratio", m->waste_ratio, "pages_unshared/pages_sharing");
-	if (isnan(m->volatile_share))
+	if (m->unknown & KSM_M_RMAP)
+		printf("  %-*s %s\n", NAME_WIDTH, "rmap items", UNKNOWN);
+	else
+		printf("  %-*s %llu (%s of metadata)\n", NAME_WIDTH, "rmap items",
+		       m->rmap_items, a);
+	ratio_line("sharing ratio", m->sharing_ratio, "pages_sharing/pages_shared",
+		   m->unknown & KSM_M_SHARING_RATIO);
+	ratio_line("waste ratio", m->waste_ratio, "pages_unshared/pages_sharing",
+		   m->unknown & KSM_M_WASTE_RATIO);
+	if (m->unknown & KSM_M_VOLATILE)
+		printf("  %-*s %s\n", NAME_WIDTH, "volatile share", UNKNOWN);
+	else if (isnan(m->volatile_share))
 		printf("  %-*s n/a\n", NAME_WIDTH, "volatile share");
 	else
 		printf("  %-*s %.1f%%\n", NAME_WIDTH, "volatile share",
 		       m->volatile_share * 100);
-	if (isnan(m->effectiveness_pct))
+	if (m->unknown & KSM_M_EFFECTIVENESS)
+		printf("  %-*s %s\n", NAME_WIDTH, "effectiveness", UNKNOWN);
+	else if (isnan(m->effectiveness_pct))
 		printf("  %-*s n/a\n", NAME_WIDTH, "effectiveness");
 	else
 		printf("  %-*s %.1f%% (pages_sharing of all tracked pages)\n",
 		       NAME_WIDTH, "effectiveness", m->effectiveness_pct);
-	if (isinf(m->scan_rate_pages))
+	if (m->unknown & KSM_M_SCAN_RATE)
+		printf("  %-*s %s\n", NAME_WIDTH, "scan rate", UNKNOWN);
+	else if (isinf(m->scan_rate_pages))
 		printf("  %-*s unbounded (sleep_millisecs is 0)\n", NAME_WIDTH,
 		       "scan rate");
 	else if (!isnan(m->scan_rate_pages)) {
@@ -99,6 +126,8 @@ static void print_derived(const struct ksm_sample *s,
 	size_text(m->unmerge_bytes, bytes, a, sizeof(a));
 	if (ksm_sample_is_uksm(s)) {
 		/* UKSM has no run=2: nothing to estimate */
+	} else if (m->unknown & KSM_M_UNMERGE) {
+		printf("  %-*s %s\n", NAME_WIDTH, "unmerge would need", UNKNOWN);
 	} else if (s->has_meminfo && s->mem.present[MEM_AVAILABLE]) {
 		size_text(s->mem.bytes[MEM_AVAILABLE], bytes, b, sizeof(b));
 		printf("  %-*s %s (MemAvailable %s)\n", NAME_WIDTH,
@@ -168,10 +197,11 @@ static struct json_object *json_groups(struct json_object *root,
 	return root;
 }
 
+/* A figure; null when a counter it needs could not be read, never 0. */
 static void json_add_u64(struct json_object *o, const char *key,
-			 unsigned long long v)
+			 unsigned long long v, bool unknown)
 {
-	json_object_object_add(o, key, json_object_new_uint64(v));
+	json_object_object_add(o, key, unknown ? NULL : json_object_new_uint64(v));
 }
 
 static struct json_object *json_derived(const struct ksm_sample *s,
@@ -179,18 +209,20 @@ static struct json_object *json_derived(const struct ksm_sample *s,
 {
 	struct json_object *d = json_object_new_object();
 
-	json_add_u64(d, "saved_bytes", m->saved_bytes);
+	json_add_u64(d, "saved_bytes", m->saved_bytes, m->unknown & KSM_M_SAVED);
 	json_object_object_add(d, "saved_percent_of_ram",
+			       !(m->unknown & KSM_M_SAVED) &&
 			       s->has_meminfo && s->mem.bytes[MEM_TOTAL] ?
 			       show_json_double(100.0 * (double)m->saved_bytes /
 						(double)s->mem.bytes[MEM_TOTAL]) : NULL);
 	json_object_object_add(d, "general_profit_bytes",
+			       m->unknown & KSM_M_PROFIT ? NULL :
 			       json_object_new_int64(m->general_profit));
 	json_object_object_add(d, "general_profit_source",
 			       json_object_new_string(m->profit_from_kernel ?
 						      "kernel" : "computed"));
-	json_add_u64(d, "rmap_items", m->rmap_items);
-	json_add_u64(d, "rmap_bytes", m->rmap_bytes);
+	json_add_u64(d, "rmap_items", m->rmap_items, m->unknown & KSM_M_RMAP);
+	json_add_u64(d, "rmap_bytes", m->rmap_bytes, m->unknown & KSM_M_RMAP);
 	json_object_object_add(d, "sharing_ratio", show_json_double(m->sharing_ratio));
 	json_object_object_add(d, "waste_ratio", show_json_double(m->waste_ratio));
 	json_object_object_add(d, "volatile_share", show_json_double(m->volatile_share));
@@ -200,7 +232,8 @@ static struct json_object *json_derived(const struct ksm_sample *s,
 			       show_json_double(m->scan_rate_pages));
 	json_object_object_add(d, "scan_rate_bytes_per_second",
 			       show_json_double(m->scan_rate_bytes));
-	json_add_u64(d, "unmerge_need_bytes", m->unmerge_bytes);
+	json_add_u64(d, "unmerge_need_bytes", m->unmerge_bytes,
+		     m->unknown & KSM_M_UNMERGE);
 	json_object_object_add(d, "mem_available_bytes",
 			       s->has_meminfo && s->mem.present[MEM_AVAILABLE] ?
 			       json_object_new_uint64(s->mem.bytes[MEM_AVAILABLE]) : NULL);
@@ -298,5 +331,5 @@ static int status_run(struct ksm_ctx *ctx, int argc, char **argv)
 		print_json(&s, &m);
 	else
 		print_text(&s, &m, bytes);
-	return EXIT_OK;
+	return ksm_report_bad_values(&s);
 }

@@ -622,8 +622,13 @@ void ksm_system_stat(const struct ksm_sample *s, struct ksm_procstat *st)
 	st->rmap_items = m.rmap_items;
 	st->merging_pages = ksm_u(s, KSM_PAGES_SHARED) +
 			    ksm_u(s, KSM_PAGES_SHARING);
-	st->have = KSM_PF_BIT(KSM_PF_RMAP) | KSM_PF_BIT(KSM_PF_MERGING) |
-		   KSM_PF_BIT(KSM_PF_PROFIT);
+	/* what a counter that could not be read gives is unknown, not 0 */
+	if (!(m.unknown & KSM_M_RMAP))
+		st->have |= KSM_PF_BIT(KSM_PF_RMAP);
+	if (!KSM_NEED(s, NULL, NULL, 0, KSM_PAGES_SHARED, KSM_PAGES_SHARING))
+		st->have |= KSM_PF_BIT(KSM_PF_MERGING);
+	if (!(m.unknown & KSM_M_PROFIT))
+		st->have |= KSM_PF_BIT(KSM_PF_PROFIT);
 	if (ksm_has(s, KSM_ZERO_PAGES)) {
 		long long zero = ksm_s(s, KSM_ZERO_PAGES);
 
@@ -631,7 +636,7 @@ void ksm_system_stat(const struct ksm_sample *s, struct ksm_procstat *st)
 		st->have |= KSM_PF_BIT(KSM_PF_ZERO);
 	}
 	st->profit = m.general_profit;
-	st->profit_known = true;
+	st->profit_known = !(m.unknown & KSM_M_PROFIT);
 	st->profit_computed = !m.profit_from_kernel;
 }
 

@@ -132,8 +132,6 @@ const char *ksm_read_strerror(int err)
 	switch (err) {
 	case -EBADFD:
 		return "not a regular file (a FIFO, socket or device)";
-	case -EISDIR:
-		return "a directory, not a file";
 	case -EFBIG:
 		return "larger than expected";
 	case -EILSEQ:

@@ -36,9 +36,13 @@ void ksm_unmerge_estimate(const struct ksm_sample *s,
 	e->margin_bytes = total / 100 * MARGIN_PERCENT;
 	if (e->margin_bytes < MARGIN_MIN)
 		e->margin_bytes = MARGIN_MIN;
-	/* Nothing to unmerge always fits; unknown memory never does. */
-	e->fits = e->need_bytes == 0 ||
-		  (e->known && e->need_bytes + e->margin_bytes <= e->available_bytes);
+	e->need_known = !KSM_NEED(s, NULL, e->need_why, sizeof(e->need_why),
+				  KSM_PAGES_SHARING, KSM_ZERO_PAGES);
+	/* Nothing to unmerge always fits; unknown memory never does, nor
+	 * an unknown need. */
+	e->fits = e->need_known &&
+		  (e->need_bytes == 0 ||
+		   (e->known && e->need_bytes + e->margin_bytes <= e->available_bytes));
 }
 
 static double seconds_since(const struct timespec *start)
@@ -140,9 +144,12 @@ int ksm_unmerge_run(const struct ksm_root *root,
 	return 0;
 }
 
+/* Unknown is not drained: an unreadable counter is never read as 0. */
 static bool drained(const struct ksm_sample *s)
 {
-	return ksm_u(s, KSM_PAGES_SHARED) == 0 &&
+	return !KSM_NEED(s, NULL, NULL, 0, KSM_PAGES_SHARED,
+			 KSM_STABLE_NODE_CHAINS, KSM_STABLE_NODE_DUPS) &&
+	       ksm_u(s, KSM_PAGES_SHARED) == 0 &&
 	       ksm_u(s, KSM_STABLE_NODE_CHAINS) == 0 &&
 	       ksm_u(s, KSM_STABLE_NODE_DUPS) == 0;
 }

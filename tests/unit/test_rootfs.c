@@ -297,6 +297,7 @@ static void test_read_at_flags(void **state)
 	assert_string_equal(ksm_read_strerror(-EBADFD),
 			    "not a regular file (a FIFO, socket or device)");
 	assert_string_equal(ksm_read_strerror(-ENOENT), strerror(ENOENT));
+	assert_string_equal(ksm_read_strerror(-EISDIR), strerror(EISDIR));
 }
 
 static int writable_unprivileged(void *data)
