@@ -73,7 +73,7 @@ static const char *format_value(const struct ksm_knob *knob,
 static const char *size_of_pages(const struct ksm_sample *s,
 				 unsigned long long pages, char *buf, size_t size)
 {
-	ksm_format_size(pages * (unsigned long long)s->page_size, buf, size);
+	ksm_format_size(ksm_pages_bytes(pages, s->page_size), buf, size);
 	return buf;
 }
 

@@ -25,6 +25,7 @@
 #include "../lib/escape.h"
 #include "../lib/metrics.h"
 #include "../lib/procs.h"
+#include "../lib/units.h"
 
 extern const struct ksm_command cmd_export;
 
@@ -264,7 +265,6 @@ static bool group_value(const struct group_metric *gm,
 			size_t size)
 {
 	const struct ksm_procstat *st = &g->st;
-	unsigned long long page = (unsigned long long)page_size;
 
 	if (gm->field == KSM_PF_PROFIT) {
 		if (!st->profit_known)
@@ -276,10 +276,12 @@ static bool group_value(const struct group_metric *gm,
 		return false;
 	switch (gm->field) {
 	case KSM_PF_MERGING:
-		snprintf(buf, size, "%llu", st->merging_pages * page);
+		snprintf(buf, size, "%llu", ksm_pages_bytes(st->merging_pages,
+							     page_size));
 		break;
 	case KSM_PF_ZERO:
-		snprintf(buf, size, "%llu", st->zero_pages * page);
+		snprintf(buf, size, "%llu", ksm_pages_bytes(st->zero_pages,
+							     page_size));
 		break;
 	case KSM_PF_RMAP:
 		snprintf(buf, size, "%llu", st->rmap_items);

@@ -16,6 +16,7 @@
 #include "../lib/governor.h"
 #include "../lib/ksmd.h"
 #include "../lib/savefile.h"
+#include "../lib/units.h"
 #include "../follow.h"
 #include "../show.h"
 
@@ -369,8 +370,10 @@ static int read_point(struct ksm_ctx *ctx, pid_t pid,
 	r->has_pages_scanned = ksm_has(&s, KSM_PAGES_SCANNED) && !s.v[KSM_PAGES_SCANNED].shift;
 	r->pages_scanned = ksm_u(&s, KSM_PAGES_SCANNED);
 	r->full_scans = ksm_u(&s, KSM_FULL_SCANS);
-	r->rmap_items = ksm_u(&s, KSM_PAGES_SHARED) + ksm_u(&s, KSM_PAGES_SHARING) +
-			ksm_u(&s, KSM_PAGES_UNSHARED) + ksm_u(&s, KSM_PAGES_VOLATILE);
+	r->rmap_items = ksm_sat_add(ksm_sat_add(ksm_u(&s, KSM_PAGES_SHARED),
+						ksm_u(&s, KSM_PAGES_SHARING)),
+				    ksm_sat_add(ksm_u(&s, KSM_PAGES_UNSHARED),
+						ksm_u(&s, KSM_PAGES_VOLATILE)));
 	return 0;
 }
 

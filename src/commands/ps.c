@@ -170,13 +170,21 @@ static bool has(const struct ksm_procstat *st, int field)
 	return field < 0 || (st->have & KSM_PF_BIT(field));
 }
 
+/* A count; a saturated one (units.h) as at least that much, but in JSON. */
+static void count_cell(const struct ps_ctx *c, unsigned long long v, char *buf,
+		       size_t size)
+{
+	snprintf(buf, size, "%s%llu",
+		 v == KSM_SAT && c->o->mode != OUT_JSON ? ">=" : "", v);
+}
+
 static void size_cell(const struct ps_ctx *c, unsigned long long pages,
 		      char *buf, size_t size)
 {
-	unsigned long long bytes = pages * (unsigned long long)c->page_size;
+	unsigned long long bytes = ksm_pages_bytes(pages, c->page_size);
 
 	if (c->o->bytes || c->o->mode == OUT_JSON)
-		snprintf(buf, size, "%llu", bytes);
+		count_cell(c, bytes, buf, size);
 	else
 		ksm_format_size(bytes, buf, size);
 }
@@ -205,16 +213,18 @@ static bool figure_cell(const struct ps_ctx *c, const struct ksm_prow *r,
 		size_cell(c, st->zero_pages, buf, size);
 		break;
 	case KSM_PCOL_RMAP:
-		snprintf(buf, size, "%llu", st->rmap_items);
+		count_cell(c, st->rmap_items, buf, size);
 		break;
 	case KSM_PCOL_COW:
-		snprintf(buf, size, "%llu", st->cow_pages);
+		count_cell(c, st->cow_pages, buf, size);
 		break;
 	case KSM_PCOL_PROFIT:
 		if (!st->profit_known)
 			return false;
 		if (c->o->bytes || c->o->mode == OUT_JSON)
-			snprintf(buf, size, "%lld", st->profit);
+			snprintf(buf, size, "%s%lld", c->o->mode == OUT_JSON ? "" :
+				 st->profit == LLONG_MAX ? ">=" :
+				 st->profit == LLONG_MIN ? "<=" : "", st->profit);
 		else
 			ksm_format_ssize(st->profit, buf, size);
 		break;
@@ -396,7 +406,7 @@ static struct json_object *json_size(const struct ps_ctx *c,
 {
 	if (!has(st, field))
 		return NULL;
-	return json_object_new_uint64(pages * (unsigned long long)c->page_size);
+	return json_object_new_uint64(ksm_pages_bytes(pages, c->page_size));
 }
 
 /* The "total" and "system" objects: the same figures under the same names. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* ksmctl status: every knob and counter, what they mean, and findings. */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -43,10 +44,11 @@ static void print_group(const struct ksm_sample *s, enum ksm_knob_group g,
 	}
 }
 
+/* A size; a saturated one (units.h) as at least that much. */
 static void size_text(unsigned long long v, bool bytes, char *buf, size_t n)
 {
 	if (bytes)
-		snprintf(buf, n, "%llu", v);
+		snprintf(buf, n, "%s%llu", v == KSM_SAT ? ">=" : "", v);
 	else
 		ksm_format_size(v, buf, n);
 }
@@ -74,16 +76,22 @@ static void print_derived(const struct ksm_sample *s,
 	size_text(m->saved_bytes, bytes, a, sizeof(a));
 	if (m->unknown & KSM_M_SAVED)
 		printf("  %-*s %s\n", NAME_WIDTH, "memory saved", UNKNOWN);
-	else if (s->has_meminfo && s->mem.bytes[MEM_TOTAL])
+	else if (s->has_meminfo && s->mem.bytes[MEM_TOTAL] &&
+		 !(m->saturated & KSM_M_SAVED))
 		printf("  %-*s %s (%.1f%% of RAM)\n", NAME_WIDTH, "memory saved", a,
 		       100.0 * (double)m->saved_bytes / (double)s->mem.bytes[MEM_TOTAL]);
 	else
 		printf("  %-*s %s\n", NAME_WIDTH, "memory saved", a);
 	if (m->unknown & KSM_M_PROFIT)
 		snprintf(a, sizeof(a), "%s", m->profit_from_kernel ?
-			 "unknown (general_profit is unreadable)" : UNKNOWN);
+			 "unknown (general_profit is unreadable)" :
+			 m->saturated & KSM_M_PROFIT ?
+			 "unknown (what is saved and what it costs both pass 2^64 bytes)" :
+			 UNKNOWN);
 	else if (bytes)
-		snprintf(a, sizeof(a), "%lld", m->general_profit);
+		snprintf(a, sizeof(a), "%s%lld",
+			 m->general_profit == LLONG_MAX ? ">=" :
+			 m->general_profit == LLONG_MIN ? "<=" : "", m->general_profit);
 	else
 		ksm_format_ssize(m->general_profit, a, sizeof(a));
 	printf("  %-*s %s%s\n", NAME_WIDTH, "general profit", a,
@@ -93,8 +101,8 @@ static void print_derived(const struct ksm_sample *s,
 	if (m->unknown & KSM_M_RMAP)
 		printf("  %-*s %s\n", NAME_WIDTH, "rmap items", UNKNOWN);
 	else
-		printf("  %-*s %llu (%s of metadata)\n", NAME_WIDTH, "rmap items",
-		       m->rmap_items, a);
+		printf("  %-*s %s%llu (%s of metadata)\n", NAME_WIDTH, "rmap items",
+		       m->rmap_items == KSM_SAT ? ">=" : "", m->rmap_items, a);
 	ratio_line("sharing ratio", m->sharing_ratio, "pages_sharing/pages_shared",
 		   m->unknown & KSM_M_SHARING_RATIO);
 	ratio_line("waste ratio", m->waste_ratio, "pages_unshared/pages_sharing",
@@ -212,6 +220,7 @@ static struct json_object *json_derived(const struct ksm_sample *s,
 	json_add_u64(d, "saved_bytes", m->saved_bytes, m->unknown & KSM_M_SAVED);
 	json_object_object_add(d, "saved_percent_of_ram",
 			       !(m->unknown & KSM_M_SAVED) &&
+			       !(m->saturated & KSM_M_SAVED) &&
 			       s->has_meminfo && s->mem.bytes[MEM_TOTAL] ?
 			       show_json_double(100.0 * (double)m->saved_bytes /
 						(double)s->mem.bytes[MEM_TOTAL]) : NULL);

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "metrics.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "units.h"
 
 static double ratio(unsigned long long num, unsigned long long den)
 {
@@ -32,10 +35,18 @@ void ksm_metrics_compute(const struct ksm_sample *s, struct ksm_metrics *m)
 			   !ksm_bad(s, KSM_ZERO_PAGES);
 
 	memset(m, 0, sizeof(*m));
-	m->rmap_items = shared + sharing + unshared + volat;
-	m->rmap_bytes = m->rmap_items * (unsigned long long)KSM_RMAP_ITEM_SIZE;
-	m->saved_bytes = (sharing + zero_pages) * page;
+	/* saturated, never wrapped (units.h) */
+	m->rmap_items = ksm_sat_add(ksm_sat_add(shared, sharing),
+				    ksm_sat_add(unshared, volat));
+	m->rmap_bytes = ksm_sat_mul(m->rmap_items,
+				    (unsigned long long)KSM_RMAP_ITEM_SIZE);
+	m->saved_bytes = ksm_pages_bytes(ksm_sat_add(sharing, zero_pages),
+					 s->page_size);
 	m->unmerge_bytes = m->saved_bytes;
+	if (m->rmap_items == KSM_SAT || m->rmap_bytes == KSM_SAT)
+		m->saturated |= KSM_M_RMAP;
+	if (m->saved_bytes == KSM_SAT)
+		m->saturated |= KSM_M_SAVED | KSM_M_UNMERGE;
 	if (!rmap_known)
 		m->unknown |= KSM_M_RMAP;
 	if (!saved_known)
@@ -43,13 +54,18 @@ void ksm_metrics_compute(const struct ksm_sample *s, struct ksm_metrics *m)
 	if (ksm_has(s, KSM_GENERAL_PROFIT)) {
 		m->general_profit = ksm_s(s, KSM_GENERAL_PROFIT);
 		m->profit_from_kernel = true;
-	} else if (ksm_bad(s, KSM_GENERAL_PROFIT) || !rmap_known || !saved_known) {
+	} else if (ksm_bad(s, KSM_GENERAL_PROFIT) || !rmap_known || !saved_known ||
+		   (m->saved_bytes == KSM_SAT && m->rmap_bytes == KSM_SAT)) {
+		/* both saturated: their difference is anyone's guess */
 		m->unknown |= KSM_M_PROFIT;
+		if (m->saved_bytes == KSM_SAT && m->rmap_bytes == KSM_SAT)
+			m->saturated |= KSM_M_PROFIT;
 		m->profit_from_kernel = ksm_bad(s, KSM_GENERAL_PROFIT);
 	} else {
 		/* The kernel's own formula (mm/ksm.c, general_profit_show). */
-		m->general_profit = (long long)m->saved_bytes -
-				    (long long)m->rmap_bytes;
+		m->general_profit = ksm_sat_diff(m->saved_bytes, m->rmap_bytes);
+		if (m->general_profit == LLONG_MAX || m->general_profit == LLONG_MIN)
+			m->saturated |= KSM_M_PROFIT;
 	}
 	if (ksm_bad(s, KSM_PAGES_SHARING) || ksm_bad(s, KSM_PAGES_SHARED))
 		m->unknown |= KSM_M_SHARING_RATIO;
@@ -64,7 +80,7 @@ void ksm_metrics_compute(const struct ksm_sample *s, struct ksm_metrics *m)
 	m->waste_ratio = m->unknown & KSM_M_WASTE_RATIO ? NAN :
 			 ratio(unshared, sharing);
 	m->volatile_share = rmap_known ? ratio(volat, m->rmap_items) : NAN;
-	m->effectiveness_pct = rmap_known ? ratio(sharing * 100, m->rmap_items) : NAN;
+	m->effectiveness_pct = rmap_known ? 100 * ratio(sharing, m->rmap_items) : NAN;
 	if (!ksm_has(s, KSM_PAGES_TO_SCAN) || !ksm_has(s, KSM_SLEEP_MILLISECS))
 		m->scan_rate_pages = NAN;
 	else if (sleep == 0)

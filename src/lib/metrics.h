@@ -33,6 +33,12 @@ struct ksm_metrics {
 	 * made-up 0.  Unknown ratios and rates are NAN.
 	 */
 	unsigned int unknown;
+	/*
+	 * KSM_M_* bits of the figures that saturated (units.h): at least
+	 * what they say.  general_profit is unknown (and saturated) when
+	 * both its terms saturated.
+	 */
+	unsigned int saturated;
 };
 
 enum {

@@ -5,6 +5,7 @@
  * sizes other than 4096 too.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -474,6 +475,68 @@ static void test_findings_healthy_and_limits(void **state)
 
 
 
+/*
+ * bytes = pages x page size and the sums of counters saturate: a counter
+ * near 2^52 or at 2^64 - 1 never wraps a figure to a small one (it made
+ * the unmerge estimate "0B, fits", and 2^64 - 1 printed as "-4K").
+ */
+static void test_counters_saturate(void **state)
+{
+	static const unsigned long long huge[] = {
+		0, 1000, 1ULL << 52, (1ULL << 52) + 1, 1ULL << 58, 1ULL << 63,
+		ULLONG_MAX - 1, ULLONG_MAX,
+	};
+	static const long pages[] = { 4096, 65536 };
+	static const enum ksm_knob_id ids[] = {
+		KSM_PAGES_SHARED, KSM_PAGES_SHARING, KSM_PAGES_UNSHARED,
+		KSM_PAGES_VOLATILE, KSM_ZERO_PAGES,
+	};
+	const unsigned __int128 umax = ULLONG_MAX;
+
+	(void)state;
+	for (size_t p = 0; p < sizeof(pages) / sizeof(pages[0]); p++)
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+	for (size_t a = 0; a < sizeof(huge) / sizeof(huge[0]); a++)
+	for (size_t b = 0; b < sizeof(huge) / sizeof(huge[0]); b++) {
+		unsigned long long c[5] = { 7, 9, 11, 13, 17 };
+		unsigned __int128 rmap, saved, rbytes;
+		struct ksm_sample s;
+		struct ksm_metrics m;
+
+		c[i] = huge[a];
+		c[(i + 1) % 5] = huge[b];
+		system_612(&s, pages[p]);
+		for (int k = 0; k < 5; k++)
+			set(&s, ids[k], (long long)c[k]);
+		/* ksm_zero_pages is signed: a huge reading is a negative one */
+		if ((long long)c[4] < 0)
+			c[4] = 0;
+		ksm_metrics_compute(&s, &m);
+		rmap = (unsigned __int128)c[0] + c[1] + c[2] + c[3];
+		saved = ((unsigned __int128)c[1] + c[4]) * (unsigned long)pages[p];
+		rbytes = (rmap > umax ? umax : rmap) * KSM_RMAP_ITEM_SIZE;
+		assert_true(m.rmap_items == (rmap > umax ? ULLONG_MAX :
+					     (unsigned long long)rmap));
+		assert_true(m.saved_bytes == (saved > umax ? ULLONG_MAX :
+					      (unsigned long long)saved));
+		assert_true(m.unmerge_bytes == m.saved_bytes);
+		assert_true(m.rmap_bytes == (rbytes > umax ? ULLONG_MAX :
+					     (unsigned long long)rbytes));
+		if (!(m.unknown & KSM_M_PROFIT)) {
+			__int128 diff = (__int128)m.saved_bytes - (__int128)m.rmap_bytes;
+
+			assert_true(m.general_profit ==
+				    (diff > LLONG_MAX ? LLONG_MAX :
+				     diff < LLONG_MIN ? LLONG_MIN : (long long)diff));
+		} else {
+			assert_true(m.saved_bytes == ULLONG_MAX &&
+				    m.rmap_bytes == ULLONG_MAX);
+		}
+		if (!isnan(m.effectiveness_pct))
+			assert_true(m.effectiveness_pct >= 0 &&
+				    m.effectiveness_pct <= 100.0 + 1e-9);
+	}
+}
 
 /* ---- fail closed: a value that could not be read is unknown, not 0 ---- */
 
@@ -688,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_findings_waste),
 		cmocka_unit_test(test_findings_sharing),
 		cmocka_unit_test(test_findings_healthy_and_limits),
+		cmocka_unit_test(test_counters_saturate),
 		cmocka_unit_test(test_unreadable_findings_property),
 		cmocka_unit_test(test_unreadable_examples),
 	};

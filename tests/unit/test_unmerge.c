@@ -5,6 +5,7 @@
  * read makes the need unknown, and an unknown need never fits.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -113,12 +114,45 @@ static void test_estimate_unreadable(void **state)
 }
 
 
+/*
+ * The need saturates: pages_sharing near 2^52 made (sharing + zero) x
+ * page size wrap to a few bytes, "0B ... fits"; it never fits now.
+ */
+static void test_estimate_never_wraps(void **state)
+{
+	static const unsigned long long sharing[] = {
+		1ULL << 52, (1ULL << 52) + 1, (1ULL << 52) + 256, 1ULL << 60,
+		1ULL << 63, ULLONG_MAX - 1, ULLONG_MAX,
+	};
+	static const long long zero[] = { 0, 1, 4096, LLONG_MAX };
+	static const long pages[] = { 4096, 16384, 65536 };
+	struct ksm_unmerge_estimate e;
+	struct ksm_sample s;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(sharing); i++)
+	for (size_t z = 0; z < ARRAY_SIZE(zero); z++)
+	for (size_t p = 0; p < ARRAY_SIZE(pages); p++) {
+		sample(&s, pages[p], sharing[i], zero[z]);
+		s.mem.bytes[MEM_AVAILABLE] = ULLONG_MAX - 1;	/* plenty */
+		ksm_unmerge_estimate(&s, &e);
+		if (e.fits || e.need_bytes != ULLONG_MAX)
+			fail_msg("%llu pages sharing, %lld zero, %ld-byte pages: need %llu, fits %d",
+				 sharing[i], zero[z], pages[p], e.need_bytes, e.fits);
+	}
+	/* the need plus the margin does not wrap either */
+	sample(&s, 4096, (ULLONG_MAX - (64ULL << 20)) / 4096, 0);
+	s.mem.bytes[MEM_AVAILABLE] = ULLONG_MAX - 1;
+	ksm_unmerge_estimate(&s, &e);
+	assert_false(e.fits);
+}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_estimate),
 		cmocka_unit_test(test_estimate_unreadable),
+		cmocka_unit_test(test_estimate_never_wraps),
 	};
 
 	return cmocka_run_group_tests_name("unmerge", tests, NULL, NULL);
