@@ -397,12 +397,13 @@ static void report_dry_run(const struct ksm_report_opts *o,
 static void report_unreadable(const struct ksm_report_opts *o, const char *sysroot,
 			      int err)
 {
-	size_t len = strlen(sysroot);
+	const char *shown = ksm_shown(sysroot);
+	size_t len = strlen(shown);
 
 	if (err == -ENOENT)
 		complain(o, "%.*s/%s: not found: this kernel has no KSM (CONFIG_KSM is not set)",
-			 (int)(len && sysroot[len - 1] == '/' ? len - 1 : len),
-			 sysroot, KSM_SYSFS_DIR);
+			 (int)(len && shown[len - 1] == '/' ? len - 1 : len),
+			 shown, KSM_SYSFS_DIR);
 	else
 		complain(o, "%s: cannot read: %s", KSM_SYSFS_DIR, strerror(-err));
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lib/escape.h"
 #include "lib/units.h"
 
 bool show_knob_is_boolean(const struct ksm_knob *knob)
@@ -89,6 +90,18 @@ struct json_object *show_json_value(const struct ksm_knob *knob,
 	if (knob->kind == KNOB_SCOUNTER || knob->kind == KNOB_INT)
 		return json_object_new_int64(v->s);
 	return json_object_new_uint64(v->u);
+}
+
+struct json_object *show_json_text(const char *text)
+{
+	char *esc = ksm_escape_dup(text);
+	struct json_object *o;
+
+	if (!esc)
+		return NULL;
+	o = json_object_new_string(esc);
+	free(esc);
+	return o;
 }
 
 struct json_object *show_json_double(double d)

@@ -195,7 +195,7 @@ static void name_cell(const char *s, char *buf, size_t size)
 	if (!*s)
 		snprintf(buf, size, "-");
 	else
-		ksm_escape_name(s, buf, size);
+		ksm_escape(s, buf, size);
 }
 
 /* One cell's text, in top's short forms (escaped where not ours). */

@@ -415,7 +415,7 @@ static int apply_run(struct ksm_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return ksm_usage_error(&cmd_apply, "unexpected argument '%s' (the file goes with --config)",
-				       argv[optind]);
+				       ksm_shown(argv[optind]));
 	if ((opts.force || opts.drain_timeout_ms) && !opts.unmerge)
 		return ksm_usage_error(&cmd_apply, "--force and --timeout go with --unmerge");
 	status = ksm_ctx_sample(ctx, &s);
@@ -606,7 +606,7 @@ static int save_run(struct ksm_ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 < argc)
 		return ksm_usage_error(&cmd_save, "unexpected argument '%s'",
-				       argv[optind + 1]);
+				       ksm_shown(argv[optind + 1]));
 	status = ksm_ctx_sample(ctx, &s);
 	if (status)
 		return status;

@@ -89,35 +89,25 @@ static void family(FILE *f, const char *name, const char *type,
 }
 
 /*
- * A label value as the format wants it: backslash, double quote and
- * newline escaped.  It must be UTF-8, and is read by people too: other
- * control characters and invalid bytes become the text "\xNN" (with the
- * backslash escaped), as ksmctl prints them everywhere else.
+ * A label value: the text as ksmctl prints it everywhere (ksm_escape():
+ * valid UTF-8, no control character, and two names never the same), then
+ * as the format wants it (backslash and double quote escaped; no newline
+ * is left).  Both steps are injective, so two groups are two series.
+ * -ENOMEM when the text cannot be escaped.
  */
-static void put_label_value(FILE *f, const char *s)
+static int put_label_value(FILE *f, const char *s)
 {
-	while (*s) {
-		char one[5] = "", esc[24];
-		size_t n = 1;
+	char *esc = ksm_escape_dup(s);
 
-		if (*s == '\\' || *s == '"' || *s == '\n') {
-			fputs(*s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n", f);
-			s++;
-			continue;
-		}
-		/* one character: a lead byte and its continuation bytes */
-		if ((unsigned char)s[0] >= 0xc0)
-			while (n < 4 && ((unsigned char)s[n] & 0xc0) == 0x80)
-				n++;
-		memcpy(one, s, n);
-		ksm_escape(one, esc, sizeof(esc));
-		for (const char *e = esc; *e; e++) {
-			if (*e == '\\')
-				fputc('\\', f);
-			fputc(*e, f);
-		}
-		s += n;
+	if (!esc)
+		return -ENOMEM;
+	for (const char *e = esc; *e; e++) {
+		if (*e == '\\' || *e == '"')
+			fputc('\\', f);
+		fputc(*e, f);
 	}
+	free(esc);
+	return 0;
 }
 
 static void put_double(FILE *f, double v)
@@ -142,7 +132,7 @@ static void export_knobs(FILE *f, const struct ksm_sample *s)
 			family(f, km->name, km->type, k->help);
 			for (int m = 0; k->modes[m]; m++) {
 				fprintf(f, "%s{mode=\"", km->name);
-				put_label_value(f, k->modes[m]);
+				(void)put_label_value(f, k->modes[m]);	/* ours */
 				fprintf(f, "\"} %d\n", (unsigned long long)m == v->u);
 			}
 			continue;
@@ -295,9 +285,9 @@ static bool group_value(const struct group_metric *gm,
 	return true;
 }
 
-static void export_groups(FILE *f, const struct ksm_procs *p,
-			  enum ksm_group_by by, const struct ksm_psum *groups,
-			  size_t n, long page_size)
+static int export_groups(FILE *f, const struct ksm_procs *p,
+			 enum ksm_group_by by, const struct ksm_psum *groups,
+			 size_t n, long page_size)
 {
 	const char *kind = ksm_group_by_name(by);
 
@@ -315,10 +305,12 @@ static void export_groups(FILE *f, const struct ksm_procs *p,
 				family(f, name, "gauge", help);
 			any = true;
 			fprintf(f, "%s{%s=\"", name, kind);
-			put_label_value(f, ksm_procs_str(p, groups[i].key));
+			if (put_label_value(f, ksm_procs_str(p, groups[i].key)))
+				return -ENOMEM;
 			fprintf(f, "\"} %s\n", value);
 		}
 	}
+	return 0;
 }
 
 #define MAX_KEYS 5
@@ -358,7 +350,7 @@ static int export_processes(FILE *f, struct ksm_ctx *ctx,
 
 		err = ksm_procs_group(&p, o->keys[i], &groups, &n);
 		if (!err) {
-			export_groups(f, &p, o->keys[i], groups, n, page_size);
+			err = export_groups(f, &p, o->keys[i], groups, n, page_size);
 			free(groups);
 		}
 	}

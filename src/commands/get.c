@@ -251,7 +251,7 @@ static int get_run(struct ksm_ctx *ctx, int argc, char **argv)
 		case 'o':
 			if (parse_columns(optarg, t.cols, &t.ncols))
 				return ksm_usage_error(&cmd_get, "--output: invalid column list '%s': expected NAME, VALUE, ACCESS, SINCE or DESCRIPTION, comma-separated",
-						       optarg);
+						       ksm_shown(optarg));
 			break;
 		case 'A':
 			for (t.ncols = 0; t.ncols < COL_COUNT; t.ncols++)

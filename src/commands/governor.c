@@ -213,7 +213,7 @@ static struct json_object *follower_json(const struct gov_follow_state *fs)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "pid", json_object_new_int((int)fs->pid));
-	json_object_object_add(o, "activity", json_object_new_string(fs->activity));
+	json_object_object_add(o, "activity", show_json_text(fs->activity));
 	json_object_object_add(o, "measured_percent",
 			       fs->measured >= 0 ? show_json_double(fs->measured) : NULL);
 	return o;
@@ -236,7 +236,7 @@ static int show(struct ksm_ctx *ctx, const struct gov *g, bool json)
 		root = json_object_new_object();
 		knobs = json_object_new_object();
 		presets = json_object_new_object();
-		json_object_object_add(root, "preset", json_object_new_string(st.preset));
+		json_object_object_add(root, "preset", show_json_text(st.preset));
 		/* a budget the knobs state; an estimate goes apart */
 		json_object_object_add(root, "budget_percent",
 				       st.budget && !st.estimated ?
@@ -558,7 +558,7 @@ static int governor_run(struct ksm_ctx *ctx, int argc, char **argv)
 		return status;
 	if (optind + 1 < argc)
 		return ksm_usage_error(&cmd_governor, "unexpected argument '%s'",
-				       argv[optind + 1]);
+				       ksm_shown(argv[optind + 1]));
 	if (optind < argc) {
 		char shown[128];
 

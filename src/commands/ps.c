@@ -307,16 +307,16 @@ static const char *cell(const struct ps_ctx *c, const struct ksm_prow *r,
 	if (!text[0])
 		return NULL;
 	/*
-	 * raw: libsmartcols encodes; JSON: libsmartcols escapes as JSON.
-	 * The table: ksm_escape_name(), so a unit reads as systemctl prints
-	 * it ("machine-qemu\x2d1\x2dweb.scope") and can be pasted back
-	 * (libsmartcols' own encoding, off for the table, would turn that
-	 * "\x2d" into "\x5cx2d").
+	 * raw: libsmartcols encodes.  The table and JSON: ksm_escape(), so
+	 * a unit reads as systemctl prints it ("machine-qemu\x2d1\x2dweb.scope")
+	 * and can be pasted back (libsmartcols' own encoding, off for the
+	 * table, would turn that "\x2d" into "\x5cx2d"), and JSON, which
+	 * libsmartcols escapes, is valid UTF-8 and tells any two names apart.
 	 */
-	if (c->o->mode != OUT_TABLE)
+	if (c->o->mode == OUT_RAW)
 		snprintf(buf, size, "%s", text);	/* num is ours only */
 	else
-		ksm_escape_name(text, buf, size);
+		ksm_escape(text, buf, size);
 	return buf;
 }
 

@@ -260,7 +260,7 @@ static void print_json(const struct ksm_sample *s, const struct ksm_metrics *m)
 
 	json_object_object_add(root, "schema", json_object_new_int(1));
 	json_object_object_add(kernel, "release", s->release[0] ?
-			       json_object_new_string(s->release) : NULL);
+			       show_json_text(s->release) : NULL);
 	json_object_object_add(kernel, "page_size",
 			       json_object_new_int64(s->page_size));
 	json_object_object_add(root, "kernel", kernel);
@@ -277,7 +277,7 @@ static void print_json(const struct ksm_sample *s, const struct ksm_metrics *m)
 	}
 	json_object_object_add(root, "findings", findings);
 	for (int i = 0; i < s->unknown_count; i++)
-		json_object_array_add(unknown, json_object_new_string(s->unknown[i]));
+		json_object_array_add(unknown, show_json_text(s->unknown[i]));
 	json_object_object_add(root, "unknown_files", unknown);
 	show_json_print(root);
 	json_object_put(root);
@@ -331,7 +331,7 @@ static int status_run(struct ksm_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return ksm_usage_error(&cmd_status, "unexpected argument '%s'",
-				       argv[optind]);
+				       ksm_shown(argv[optind]));
 	status = ksm_ctx_sample(ctx, &s);
 	if (status)
 		return status;

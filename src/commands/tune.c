@@ -706,7 +706,7 @@ static int parse_options(struct tuner *t, int argc, char **argv, bool *retune_,
 	}
 	if (optind < argc)
 		return ksm_usage_error(&cmd_tune, "unexpected argument '%s'",
-				       argv[optind]);
+				       ksm_shown(argv[optind]));
 	if (*retune_ && (t->once || t->dry_run || *show || t->interval_ms ||
 			 !t->d.restore))
 		return ksm_usage_error(&cmd_tune, "--retune goes only with --pidfile, --config and --verbose");

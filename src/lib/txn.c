@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "metrics.h"
 #include "units.h"
 
@@ -65,11 +66,12 @@ void ksm_explain_missing(const struct ksm_knob *knob,
 			 const struct ksm_sample *now, char *buf, size_t size)
 {
 	unsigned int present = ksm_sample_dirs(now);
-	char since[32], until[32], have[80];
+	char since[32], until[32], have[300], release[sizeof(now->release) * 4];
 
 	ksm_version_format(knob->since, since, sizeof(since));
 	if (now->version)
-		snprintf(have, sizeof(have), "this kernel (%s)", now->release);
+		snprintf(have, sizeof(have), "this kernel (%s)",
+			 (ksm_escape(now->release, release, sizeof(release)), release));
 	else
 		snprintf(have, sizeof(have), "this kernel");
 	if (ksm_knob_dir_on(knob, present) < 0 && present == KNOB_IN_UKSM) {

@@ -10,8 +10,11 @@
 # ("-" as FIXTURE: no --sysroot).  FIXTURE may name changes made to the
 # copy, BASE:PATH=WHAT:...: PATH is below the copy ("@x" is
 # sys/kernel/mm/ksm/x), WHAT is fifo, dir, devzero or devnull (a
-# symlink to the device), gone (removed), or the text to write, through
-# printf %b ("\x20" for a space, "" for nothing); git cannot keep a FIFO.
+# symlink to the device), gone (removed), or the text to write; PATH and
+# text go through printf %b ("\x20" for a space, "" for nothing).  git
+# cannot keep a FIFO.  Every run's stdout and stderr must be UTF-8 with no
+# control byte but the newline; -J/--json output must parse, export's
+# must be Prometheus text with no series twice.
 # Each run is under timeout(1): a read that blocks fails its case.
 # Prints "cli: N passed, N failed"; no ksmctl, or no case matching CASE-PATTERN, is a failure.
 # ksmctl runs in the directory that holds the copy of the fixture, which
@@ -49,11 +52,23 @@ snapshot() {
 	return 0
 }
 
+# prometheus_ok FILE: every line a comment, a HELP or TYPE line, or a
+# sample whose label values hold only \\, \" and \n escapes; no series twice
+prometheus_ok() {
+	local name='[a-zA-Z_:][a-zA-Z0-9_:]*' value='"([^"\\]|\\[\\"n])*"'
+	local labels="\\{($name=$value(,$name=$value)*)?\\}"
+	local number='[-+]?([0-9.]+([eE][-+]?[0-9]+)?|Inf|NaN)'
+
+	LC_ALL=C.UTF-8 grep -qvE "^(# (HELP|TYPE) $name .*|$name($labels)? $number)\$" "$1" &&
+		return 1
+	! grep -v '^#' "$1" | sed 's/ [^ ]*$//' | sort | uniq -d | grep -q .
+}
+
 # mutate ROOT CHANGE: one PATH=WHAT change of a fixture copy
 mutate() {
 	local root=$1 path=${2%%=*} what=${2#*=} f
 	case "$path" in @*) path=sys/kernel/mm/ksm/${path#@} ;; esac
-	f=$root/$path
+	f=$root/$(printf '%b' "$path")
 	mkdir -p "$(dirname "$f")"
 	rm -rf "$f"
 	case "$what" in
@@ -106,10 +121,27 @@ run_case() {
 		failed=$((failed + 1))
 		return
 	fi
+	# whatever a process or a file holds: UTF-8, and no control byte
+	# but the newline, on either stream
+	for stream in stdout stderr; do
+		if ! iconv -f UTF-8 -t UTF-8 "$work/$name.$stream" > /dev/null 2>&1 ||
+			LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' < "$work/$name.$stream"); then
+			echo "FAIL: $name: $stream is not UTF-8 text without control bytes"
+			failed=$((failed + 1))
+			return
+		fi
+	done
 	case " $* " in
+	*" --help "*|*" -h "*) ;;
 	*" --json "*|*" -J "*)
 		if ! jq -e . "$work/$name.stdout" > /dev/null 2>&1; then
 			echo "FAIL: $name: stdout is not valid JSON"
+			failed=$((failed + 1))
+			return
+		fi ;;
+	*" export "*)
+		if ! prometheus_ok "$work/$name.stdout"; then
+			echo "FAIL: $name: stdout is not Prometheus text with unique series"
 			failed=$((failed + 1))
 			return
 		fi ;;
