@@ -260,8 +260,9 @@ for e in EACCES EIO; do
 		unmerge-all
 	fault_case "unreadable-run-tune-$e" 6.12+tune 1 "ksm/run:ropen:$e" \
 		"^ksmctl: tune: run: cannot read it: ${cause[$e]}: cannot decide\$" tune --once
-	fault_case "unreadable-advisor-governor-$e" 6.18-busy 1 "ksm/advisor_mode:ropen:$e" \
-		"advisor_mode: cannot read it: ${cause[$e]}" governor low
+	fault_case "unreadable-advisor-set-$e" 6.12 1 "ksm/advisor_mode:ropen:$e" \
+		"^ksmctl: pages_to_scan: cannot tell whether the advisor owns it.*: advisor_mode: cannot read it: ${cause[$e]}\$" \
+		set pages_to_scan 1000
 done
 
 # --- save replaces /etc/ksmctl.conf whole or not at all
