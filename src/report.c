@@ -111,7 +111,7 @@ static void report_failed_step(const struct ksm_report_opts *o,
 			 to, format_value(failed->knob, &failed->seen, seen, sizeof(seen)));
 	else if (failed->failure == STEP_FAIL_READ_BACK)
 		complain(o, "%s: wrote %s but cannot read it back: %s",
-			 failed->knob->name, to, strerror(-failed->err));
+			 failed->knob->name, to, ksm_read_strerror(failed->err));
 	else
 		complain(o, "%s: cannot write %s: %s%s", failed->knob->name, to,
 			 strerror(-failed->err), ksm_write_hint(failed->err));
@@ -142,7 +142,7 @@ static void report_failure(const struct ksm_report_opts *o, const struct ksm_txn
 		} else if (s->read_err && (s->state == STEP_FAILED ||
 					   s->state == STEP_RESTORE_FAILED)) {
 			complain(o, "%s: state unknown: cannot read it back: %s",
-				 s->knob->name, strerror(-s->read_err));
+				 s->knob->name, ksm_read_strerror(s->read_err));
 			changed = true;
 		}
 	}
@@ -352,7 +352,16 @@ static void report_not_drained(const struct ksm_report_opts *o,
 {
 	long timeout = req->drain_timeout_ms ? req->drain_timeout_ms :
 					       KSM_DRAIN_TIMEOUT_MS;
+	char why[300];
 
+	/* a counter that cannot be read is not 0: say which */
+	if (KSM_NEED(&r->after, NULL, why, sizeof(why), KSM_PAGES_SHARED,
+		     KSM_STABLE_NODE_CHAINS, KSM_STABLE_NODE_DUPS)) {
+		complain(o, "stable tree: not known to be gone after %.1fs%s: %s",
+			 (double)timeout / 1000,
+			 r->err == -EINTR ? " (interrupted)" : "", why);
+		return;
+	}
 	complain(o, "stable tree: still %llu pages shared, %llu chains, %llu dups after %.1fs%s: the change needs them gone",
 		 ksm_u(&r->after, KSM_PAGES_SHARED),
 		 ksm_u(&r->after, KSM_STABLE_NODE_CHAINS),
