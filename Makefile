@@ -82,22 +82,31 @@ FUZZ_TARGETS := $(shell grep -o '^FUZZ[A-Z_]*.[a-z0-9_]*' tests/fuzz/targets.def
 FUZZ_BINS := $(FUZZ_TARGETS:%=build-fuzz/fuzz-%)
 FUZZ_SECONDS ?= 60
 
-build-fuzz/obj/%.o: %.c $(wildcard src/*.h src/lib/*.h)
+build-fuzz/obj/%.o: %.c $(wildcard src/*.h src/lib/*.h src/commands/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(FUZZ_CC) $(filter-out -Werror,$(BASE_CFLAGS)) $(FUZZ_FLAGS) \
-		-fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Isrc -c $< -o $@
+		-fsanitize=fuzzer-no-link $(FUZZ_OBJ_FLAGS) $(PKG_CFLAGS) -Isrc -c $< -o $@
 
 build-fuzz/libksm.a: $(LIB_SRC:%.c=build-fuzz/obj/%.o)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The command layer too, for the targets that run whole commands on a
+# sysroot of their making (the output target): main() is renamed, so
+# the fuzzer's own main() stays the program's.
+build-fuzz/obj/src/ksmctl.o: FUZZ_OBJ_FLAGS := -Dmain=ksmctl_main
+build-fuzz/libcmd.a: $(CMD_SRC:%.c=build-fuzz/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
 build-fuzz/fuzz-%: tests/fuzz/fuzz.c tests/fuzz/targets.def tests/unit/kernel_ref.h \
-		build-fuzz/libksm.a
+		build-fuzz/libcmd.a build-fuzz/libksm.a
 	@echo "  FUZZ    $@"
 	@$(FUZZ_CC) $(filter-out -Werror,$(BASE_CFLAGS)) -Wno-unused-function \
 		$(FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_TARGET=$* $(PKG_CFLAGS) -Isrc \
-		tests/fuzz/fuzz.c build-fuzz/libksm.a $(PKG_LIBS) -lm -o $@
+		tests/fuzz/fuzz.c build-fuzz/libcmd.a build-fuzz/libksm.a \
+		$(PKG_LIBS) -lm -o $@
 
 # The fault-injection shim (tests/fault/): LD_PRELOADed by the fault suite.
 build/fault/libfault.so: tests/fault/fault.c

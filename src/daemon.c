@@ -38,6 +38,13 @@ void ksm_path_default(struct ksm_path *p, const struct ksm_ctx *ctx,
 	while (len && root[len - 1] == '/')
 		len--;
 	snprintf(p->shown, sizeof(p->shown), "%.*s/%s", (int)len, root, rel);
+	/* the sysroot is the user's text: shown escaped, as a given path */
+	{
+		char raw[sizeof(p->shown)];
+
+		snprintf(raw, sizeof(raw), "%s", p->shown);
+		ksm_escape(raw, p->shown, sizeof(p->shown));
+	}
 }
 
 void ksm_path_given(struct ksm_path *p, const char *path)
@@ -68,14 +75,16 @@ static void log_to_file(struct ksm_daemon *d, const char *msg)
 
 void ksm_daemon_log(struct ksm_daemon *d, int priority, const char *fmt, ...)
 {
-	char msg[sizeof(d->last_error)];
+	char raw[sizeof(d->last_error)], msg[sizeof(d->last_error)];
 	va_list ap;
 
 	if (d->quiet && priority >= LOG_NOTICE)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* the log file too: no control byte of a part that was not escaped */
+	ksm_escape_controls(raw, msg, sizeof(msg));
 	/* the same error every step is said once, until it changes */
 	if (priority <= LOG_ERR) {
 		if (!d->verbose && !strcmp(msg, d->last_error))

@@ -187,7 +187,7 @@ static int run_command(const struct ksm_command *cmd, const char *sysroot,
 	if (cmd->run != NULL && strcmp(cmd->name, "help")) {
 		err = ksm_root_open(&ctx.root, sysroot);
 		if (err) {
-			ksm_err("%s: cannot open the system root: %s", sysroot,
+			ksm_err("%s: cannot open the system root: %s", ksm_shown(sysroot),
 				strerror(-err));
 			return EXIT_FAIL;
 		}
@@ -260,7 +260,7 @@ int main(int argc, char **argv)
 					      !strcmp(argv[optind - 1], "--sysroot")))
 				return ksm_usage_error(NULL, "option '--sysroot' requires an argument");
 			return ksm_usage_error(NULL, "unrecognized option '%s'",
-					       argv[optind - 1]);
+					       ksm_shown(argv[optind - 1]));
 		}
 	}
 	argc -= optind;
@@ -269,7 +269,7 @@ int main(int argc, char **argv)
 		return ksm_close_stdout(list(argc, argv, sysroot));
 	cmd = ksm_command_find(argc > 0 ? argv[0] : "status");
 	if (!cmd)
-		return ksm_usage_error(NULL, "unknown command '%s'", argv[0]);
+		return ksm_usage_error(NULL, "unknown command '%s'", ksm_shown(argv[0]));
 	if (argc == 0) {
 		static char *status_argv[] = { "status", NULL };
 

@@ -56,6 +56,12 @@ __attribute__((format(printf, 1, 2))) void ksm_err(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void ksm_warn(const char *fmt, ...);
 /* The same at any syslog priority (a daemon's notices and info lines). */
 __attribute__((format(printf, 2, 3))) void ksm_log(int priority, const char *fmt, ...);
+/*
+ * Text from outside (an option's argument, a name, a path) as a message
+ * shows it: ksm_escape()d, cut at 1 KiB.  One of four buffers, in turn:
+ * up to four in one message.
+ */
+const char *ksm_shown(const char *text);
 /* A usage error: the message, then the "Try ..." line; returns EXIT_USAGE. */
 __attribute__((format(printf, 2, 3)))
 int ksm_usage_error(const struct ksm_command *cmd, const char *fmt, ...);

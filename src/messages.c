@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ksmctl.h"
+#include "lib/escape.h"
 
 /*
  * Is stderr the journal's stream (systemd sets JOURNAL_STREAM to its
@@ -40,13 +41,35 @@ static void line_start(int priority)
 		fprintf(stderr, "<%d>", priority);
 }
 
+/*
+ * One line, whatever its parts hold: text from outside is ksm_escape()d
+ * where it goes in (option arguments, names, paths, what a file held),
+ * and the line is guarded as a whole, so no control character or invalid
+ * byte of a part that was not reaches stderr (or the journal).
+ */
 static void vmessage(int priority, const char *fmt, va_list ap)
 {
+	char *line = NULL, *shown = NULL;
+
 	fflush(stdout);
+	if (vasprintf(&line, fmt, ap) >= 0)
+		shown = malloc(4 * strlen(line) + 1);
+	if (shown)
+		ksm_escape_controls(line, shown, 4 * strlen(line) + 1);
 	line_start(priority);
-	fprintf(stderr, PROGRAM ": ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(stderr, PROGRAM ": %s\n", shown ? shown : "out of memory");
+	free(shown);
+	free(line);
+}
+
+const char *ksm_shown(const char *text)
+{
+	static char bufs[4][1024];
+	static unsigned int next;
+	char *buf = bufs[next++ % 4];
+
+	ksm_escape(text, buf, sizeof(bufs[0]));
+	return buf;
 }
 
 void ksm_log(int priority, const char *fmt, ...)

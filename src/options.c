@@ -32,7 +32,7 @@ int ksm_getopt(const struct ksm_command *cmd, int argc, char **argv)
 			ksm_usage_error(cmd, "invalid option -- '%c'", optopt);
 		else
 			ksm_usage_error(cmd, "unrecognized option '%s'",
-					argv[optind - 1]);
+					ksm_shown(argv[optind - 1]));
 	}
 	return c;
 }
@@ -45,7 +45,7 @@ int ksm_parse_option_ull(const struct ksm_command *cmd, const char *option,
 
 	if (kstrtoull10(text, &v) || v > max || strchr(text, '\n')) {
 		ksm_usage_error(cmd, "%s: invalid value '%s': expected a decimal integer from 0 to %llu",
-				option, text, max);
+				option, ksm_shown(text), max);
 		return -EINVAL;
 	}
 	*out = v;
@@ -63,7 +63,7 @@ int ksm_parse_seconds(const struct ksm_command *cmd, const char *option,
 	if (errno || end == text || *end || !(secs > 0) || secs > 86400 ||
 	    strpbrk(text, "xXnNiI")) {
 		ksm_usage_error(cmd, "%s: invalid value '%s': expected seconds, more than 0 and at most 86400 (fractions allowed)",
-				option, text);
+				option, ksm_shown(text));
 		return -EINVAL;
 	}
 	*ms = (long)(secs * 1000 + 0.5);

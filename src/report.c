@@ -73,7 +73,7 @@ static const char *format_value(const struct ksm_knob *knob,
 static const char *size_of_pages(const struct ksm_sample *s,
 				 unsigned long long pages, char *buf, size_t size)
 {
-	ksm_format_size(pages * (unsigned long long)s->page_size, buf, size);
+	ksm_format_size(ksm_pages_bytes(pages, s->page_size), buf, size);
 	return buf;
 }
 
@@ -111,7 +111,7 @@ static void report_failed_step(const struct ksm_report_opts *o,
 			 to, format_value(failed->knob, &failed->seen, seen, sizeof(seen)));
 	else if (failed->failure == STEP_FAIL_READ_BACK)
 		complain(o, "%s: wrote %s but cannot read it back: %s",
-			 failed->knob->name, to, strerror(-failed->err));
+			 failed->knob->name, to, ksm_read_strerror(failed->err));
 	else
 		complain(o, "%s: cannot write %s: %s%s", failed->knob->name, to,
 			 strerror(-failed->err), ksm_write_hint(failed->err));
@@ -142,7 +142,7 @@ static void report_failure(const struct ksm_report_opts *o, const struct ksm_txn
 		} else if (s->read_err && (s->state == STEP_FAILED ||
 					   s->state == STEP_RESTORE_FAILED)) {
 			complain(o, "%s: state unknown: cannot read it back: %s",
-				 s->knob->name, strerror(-s->read_err));
+				 s->knob->name, ksm_read_strerror(s->read_err));
 			changed = true;
 		}
 	}
@@ -192,7 +192,9 @@ static void report_estimate(const struct ksm_report_opts *o,
 	ksm_format_size(e->available_bytes, avail, sizeof(avail));
 	ksm_format_size(e->margin_bytes, margin, sizeof(margin));
 	ksm_format_size(e->swap_free_bytes, swap, sizeof(swap));
-	if (!e->known)
+	if (!e->need_known)
+		say(o, "unmerge needs an unknown amount of memory: %s", e->need_why);
+	else if (!e->known)
 		say(o, "unmerge needs about %s (%llu pages); MemAvailable is unknown",
 		    need, ksm_unmerge_remaining(&r->before));
 	else
@@ -205,6 +207,9 @@ static void report_verdict(const struct ksm_report_opts *o,
 			   const struct ksm_change_result *r)
 {
 	say(o, "verdict: %s", r->estimate.fits ? "fits: would unmerge" :
+	    !r->estimate.need_known ?
+	    (req->force ? "unknown: would unmerge anyway (--force)" :
+	     "unknown: would refuse (use --force to override)") :
 	    req->force ? "does not fit: would unmerge anyway (--force)" :
 	    "does not fit: would refuse (use --force to override)");
 }
@@ -220,7 +225,10 @@ static void report_no_room(const struct ksm_report_opts *o,
 	ksm_format_size(e->margin_bytes, margin, sizeof(margin));
 	if (!o->quiet)
 		report_estimate(o, r);
-	if (e->known)
+	if (!e->need_known)
+		complain(o, "unmerge: refused: cannot tell the memory it needs: %s; use --force to unmerge anyway",
+			 e->need_why);
+	else if (e->known)
 		complain(o, "unmerge: refused: it needs about %s, but MemAvailable is %s and %s is kept free; use --force to unmerge anyway",
 			 need, avail, margin);
 	else
@@ -344,7 +352,16 @@ static void report_not_drained(const struct ksm_report_opts *o,
 {
 	long timeout = req->drain_timeout_ms ? req->drain_timeout_ms :
 					       KSM_DRAIN_TIMEOUT_MS;
+	char why[300];
 
+	/* a counter that cannot be read is not 0: say which */
+	if (KSM_NEED(&r->after, NULL, why, sizeof(why), KSM_PAGES_SHARED,
+		     KSM_STABLE_NODE_CHAINS, KSM_STABLE_NODE_DUPS)) {
+		complain(o, "stable tree: not known to be gone after %.1fs%s: %s",
+			 (double)timeout / 1000,
+			 r->err == -EINTR ? " (interrupted)" : "", why);
+		return;
+	}
 	complain(o, "stable tree: still %llu pages shared, %llu chains, %llu dups after %.1fs%s: the change needs them gone",
 		 ksm_u(&r->after, KSM_PAGES_SHARED),
 		 ksm_u(&r->after, KSM_STABLE_NODE_CHAINS),
@@ -389,12 +406,13 @@ static void report_dry_run(const struct ksm_report_opts *o,
 static void report_unreadable(const struct ksm_report_opts *o, const char *sysroot,
 			      int err)
 {
-	size_t len = strlen(sysroot);
+	const char *shown = ksm_shown(sysroot);
+	size_t len = strlen(shown);
 
 	if (err == -ENOENT)
 		complain(o, "%.*s/%s: not found: this kernel has no KSM (CONFIG_KSM is not set)",
-			 (int)(len && sysroot[len - 1] == '/' ? len - 1 : len),
-			 sysroot, KSM_SYSFS_DIR);
+			 (int)(len && shown[len - 1] == '/' ? len - 1 : len),
+			 shown, KSM_SYSFS_DIR);
 	else
 		complain(o, "%s: cannot read: %s", KSM_SYSFS_DIR, strerror(-err));
 }
@@ -548,7 +566,10 @@ static void line_no_room(const struct ksm_change_result *r, char *buf, size_t si
 	ksm_format_size(e->need_bytes, need, sizeof(need));
 	ksm_format_size(e->available_bytes, avail, sizeof(avail));
 	ksm_format_size(e->margin_bytes, margin, sizeof(margin));
-	if (e->known)
+	if (!e->need_known)
+		snprintf(buf, size, "unmerge: refused: cannot tell the memory it needs: %s ('ksmctl unmerge-all --force' overrides)",
+			 e->need_why);
+	else if (e->known)
 		snprintf(buf, size, "unmerge: refused: it needs about %s, but MemAvailable is %s and %s is kept free ('ksmctl unmerge-all --force' overrides)",
 			 need, avail, margin);
 	else
@@ -802,4 +823,23 @@ int ksm_ctx_sample(const struct ksm_ctx *ctx, struct ksm_sample *s)
 	if (err)
 		report_unreadable(&o, ctx->sysroot, err);
 	return !err ? 0 : err == -ENOENT ? EXIT_UNAVAILABLE : EXIT_FAIL;
+}
+
+int ksm_report_bad_values(const struct ksm_sample *s)
+{
+	int n = 0;
+
+	for (int id = 0; id < KSM_KNOB_COUNT; id++) {
+		const struct ksm_knob *k = &ksm_knobs[id];
+		int dir = ksm_knob_dir_on(k, ksm_sample_dirs(s));
+		char why[256];
+
+		if (!ksm_bad(s, (enum ksm_knob_id)id) || dir < 0)
+			continue;
+		ksm_sample_why(s, (enum ksm_knob_id)id, why, sizeof(why));
+		ksm_err("/%s/%s: %s", ksm_knob_dir_path((enum ksm_knob_dir)dir),
+			k->name, why);
+		n++;
+	}
+	return n ? EXIT_FAIL : EXIT_OK;
 }

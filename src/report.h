@@ -77,4 +77,13 @@ void ksm_report_txn_failure(const struct ksm_txn *t);
  */
 int ksm_ctx_sample(const struct ksm_ctx *ctx, struct ksm_sample *s);
 
+/*
+ * For the commands that show values (status, get, export): one message
+ * for each file of the sample that is there but could not be read or
+ * held no value ("/sys/kernel/mm/ksm/run: it holds 'x', not a number");
+ * EXIT_FAIL when there was one, else EXIT_OK.  They show such a value
+ * as unreadable (JSON null), never as 0.
+ */
+int ksm_report_bad_values(const struct ksm_sample *s);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lib/escape.h"
 #include "lib/units.h"
 
 bool show_knob_is_boolean(const struct ksm_knob *knob)
@@ -34,7 +35,13 @@ void show_value(const struct ksm_knob *knob, const struct ksm_value *v,
 	} else if (show_knob_is_boolean(knob)) {
 		snprintf(buf, size, "%s (%s)", raw, v->u ? "on" : "off");
 	} else if (knob->unit == UNIT_PAGES && (knob->flags & KNOB_RO) && !bytes) {
-		ksm_format_ssize(v->s * (long long)page_size, human, sizeof(human));
+		/* an unsigned count is never shown as a negative size */
+		if (knob->kind == KNOB_SCOUNTER || knob->kind == KNOB_INT)
+			ksm_format_ssize(ksm_pages_sbytes(v->s, page_size), human,
+					 sizeof(human));
+		else
+			ksm_format_size(ksm_pages_bytes(v->u, page_size), human,
+					sizeof(human));
 		snprintf(buf, size, "%s (%s)", raw, human);
 	} else if (knob->unit == UNIT_BYTES && !bytes) {
 		ksm_format_ssize(v->s, human, sizeof(human));
@@ -83,6 +90,18 @@ struct json_object *show_json_value(const struct ksm_knob *knob,
 	if (knob->kind == KNOB_SCOUNTER || knob->kind == KNOB_INT)
 		return json_object_new_int64(v->s);
 	return json_object_new_uint64(v->u);
+}
+
+struct json_object *show_json_text(const char *text)
+{
+	char *esc = ksm_escape_dup(text);
+	struct json_object *o;
+
+	if (!esc)
+		return NULL;
+	o = json_object_new_string(esc);
+	free(esc);
+	return o;
 }
 
 struct json_object *show_json_double(double d)

@@ -17,6 +17,13 @@ void show_value(const struct ksm_knob *knob, const struct ksm_value *v,
 struct json_object *show_json_value(const struct ksm_knob *knob,
 				    const struct ksm_value *v);
 
+/*
+ * A JSON string of text from outside ksmctl (a release string, a file
+ * name, what a process or a state file says): ksm_escape()d, so it is
+ * valid UTF-8 and two different texts stay different.
+ */
+struct json_object *show_json_text(const char *text);
+
 /* A double, or null when it is NAN or infinite. */
 struct json_object *show_json_double(double d);
 

@@ -186,7 +186,7 @@ static void size_cell(const struct ksm_procstat *st, enum ksm_pfield f,
 	if (!(st->have & KSM_PF_BIT(f)))
 		snprintf(buf, size, "-");
 	else
-		ksm_format_size(pages * (unsigned long long)page, buf, size);
+		ksm_format_size(ksm_pages_bytes(pages, page), buf, size);
 }
 
 /* As `ps` shows them: units as systemctl prints them, controls escaped. */
@@ -195,7 +195,7 @@ static void name_cell(const char *s, char *buf, size_t size)
 	if (!*s)
 		snprintf(buf, size, "-");
 	else
-		ksm_escape_name(s, buf, size);
+		ksm_escape(s, buf, size);
 }
 
 /* One cell's text, in top's short forms (escaped where not ours). */

@@ -9,7 +9,7 @@
  * widths, the cells' short forms, scrolling.  Still a pure function of
  * its input, so everything top shows is tested without a terminal; the
  * screen code (src/top.c) only puts the lines on it.  Untrusted names
- * are escaped with ksm_escape_name().
+ * are escaped with ksm_escape().
  */
 #ifndef KSMCTL_TOPVIEW_H
 #define KSMCTL_TOPVIEW_H

@@ -49,39 +49,6 @@ static void conf_file_init(struct ksm_ctx *ctx, struct conf_file *f,
 	}
 }
 
-/* The whole file, NUL-terminated; a NUL inside is not a text file. */
-static int read_text(const struct conf_file *f, char *buf, size_t size)
-{
-	size_t len = 0;
-	int fd, err = 0;
-
-	fd = openat(f->dirfd, f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == size - 1) {
-			err = -EFBIG;
-			break;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (!err && strlen(buf) != len)
-		err = -EILSEQ;
-	return err;
-}
-
 /* ---- apply ------------------------------------------------------------ */
 
 struct setting {
@@ -448,19 +415,18 @@ static int apply_run(struct ksm_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return ksm_usage_error(&cmd_apply, "unexpected argument '%s' (the file goes with --config)",
-				       argv[optind]);
+				       ksm_shown(argv[optind]));
 	if ((opts.force || opts.drain_timeout_ms) && !opts.unmerge)
 		return ksm_usage_error(&cmd_apply, "--force and --timeout go with --unmerge");
 	status = ksm_ctx_sample(ctx, &s);
 	if (status)
 		return status;
 	conf_file_init(ctx, &file, config);
-	err = read_text(&file, text, sizeof(text));
+	err = ksm_read_at(file.dirfd, file.path, text, sizeof(text),
+			  KSM_READ_TEXT, NULL);
 	if (err) {
 		ksm_err("%s: cannot read: %s", file.shown,
-			err == -EFBIG ? "larger than 64 KiB" :
-			err == -EILSEQ ? "not a text file (it holds a NUL byte)" :
-			strerror(-err));
+			err == -EFBIG ? "larger than 64 KiB" : ksm_read_strerror(err));
 		return EXIT_FAIL;
 	}
 	a.file = &file;
@@ -640,7 +606,7 @@ static int save_run(struct ksm_ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 < argc)
 		return ksm_usage_error(&cmd_save, "unexpected argument '%s'",
-				       argv[optind + 1]);
+				       ksm_shown(argv[optind + 1]));
 	status = ksm_ctx_sample(ctx, &s);
 	if (status)
 		return status;

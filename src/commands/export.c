@@ -25,6 +25,7 @@
 #include "../lib/escape.h"
 #include "../lib/metrics.h"
 #include "../lib/procs.h"
+#include "../lib/units.h"
 
 extern const struct ksm_command cmd_export;
 
@@ -88,35 +89,25 @@ static void family(FILE *f, const char *name, const char *type,
 }
 
 /*
- * A label value as the format wants it: backslash, double quote and
- * newline escaped.  It must be UTF-8, and is read by people too: other
- * control characters and invalid bytes become the text "\xNN" (with the
- * backslash escaped), as ksmctl prints them everywhere else.
+ * A label value: the text as ksmctl prints it everywhere (ksm_escape():
+ * valid UTF-8, no control character, and two names never the same), then
+ * as the format wants it (backslash and double quote escaped; no newline
+ * is left).  Both steps are injective, so two groups are two series.
+ * -ENOMEM when the text cannot be escaped.
  */
-static void put_label_value(FILE *f, const char *s)
+static int put_label_value(FILE *f, const char *s)
 {
-	while (*s) {
-		char one[5] = "", esc[24];
-		size_t n = 1;
+	char *esc = ksm_escape_dup(s);
 
-		if (*s == '\\' || *s == '"' || *s == '\n') {
-			fputs(*s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n", f);
-			s++;
-			continue;
-		}
-		/* one character: a lead byte and its continuation bytes */
-		if ((unsigned char)s[0] >= 0xc0)
-			while (n < 4 && ((unsigned char)s[n] & 0xc0) == 0x80)
-				n++;
-		memcpy(one, s, n);
-		ksm_escape(one, esc, sizeof(esc));
-		for (const char *e = esc; *e; e++) {
-			if (*e == '\\')
-				fputc('\\', f);
-			fputc(*e, f);
-		}
-		s += n;
+	if (!esc)
+		return -ENOMEM;
+	for (const char *e = esc; *e; e++) {
+		if (*e == '\\' || *e == '"')
+			fputc('\\', f);
+		fputc(*e, f);
 	}
+	free(esc);
+	return 0;
 }
 
 static void put_double(FILE *f, double v)
@@ -141,7 +132,7 @@ static void export_knobs(FILE *f, const struct ksm_sample *s)
 			family(f, km->name, km->type, k->help);
 			for (int m = 0; k->modes[m]; m++) {
 				fprintf(f, "%s{mode=\"", km->name);
-				put_label_value(f, k->modes[m]);
+				(void)put_label_value(f, k->modes[m]);	/* ours */
 				fprintf(f, "\"} %d\n", (unsigned long long)m == v->u);
 			}
 			continue;
@@ -175,27 +166,37 @@ static void gauge_double(FILE *f, const char *name, const char *help, double v)
 	put_double(f, v);
 }
 
+/*
+ * The derived figures.  One that a counter it needs could not give has
+ * no sample (as an undefined ratio): a missing series, never a made-up 0.
+ */
 static void export_derived(FILE *f, const struct ksm_sample *s,
 			   const struct ksm_metrics *m)
 {
 	gauge_ull(f, "ksm_page_size_bytes", "Page size of this system.",
 		  (unsigned long long)s->page_size);
-	family(f, "ksm_general_profit_bytes", "gauge",
-	       m->profit_from_kernel ?
-	       "Memory KSM saves less the metadata it spends (general_profit); negative: a loss." :
-	       "Memory KSM saves less the metadata it spends, computed as the kernel does (this kernel has no general_profit).");
-	fprintf(f, "ksm_general_profit_bytes %lld\n", m->general_profit);
-	gauge_ull(f, "ksm_saved_bytes",
-		  "Memory saved: (pages_sharing + ksm_zero_pages) x page size.",
-		  m->saved_bytes);
-	gauge_ull(f, "ksm_rmap_items",
-		  "Pages KSM tracks: pages_shared + pages_sharing + pages_unshared + pages_volatile.",
-		  m->rmap_items);
-	gauge_ull(f, "ksm_rmap_bytes", "Metadata KSM spends on its rmap items.",
-		  m->rmap_bytes);
-	gauge_ull(f, "ksm_unmerge_need_bytes",
-		  "Memory an unmerge of everything (run=2) would need.",
-		  m->unmerge_bytes);
+	if (!(m->unknown & KSM_M_PROFIT)) {
+		family(f, "ksm_general_profit_bytes", "gauge",
+		       m->profit_from_kernel ?
+		       "Memory KSM saves less the metadata it spends (general_profit); negative: a loss." :
+		       "Memory KSM saves less the metadata it spends, computed as the kernel does (this kernel has no general_profit).");
+		fprintf(f, "ksm_general_profit_bytes %lld\n", m->general_profit);
+	}
+	if (!(m->unknown & KSM_M_SAVED))
+		gauge_ull(f, "ksm_saved_bytes",
+			  "Memory saved: (pages_sharing + ksm_zero_pages) x page size.",
+			  m->saved_bytes);
+	if (!(m->unknown & KSM_M_RMAP)) {
+		gauge_ull(f, "ksm_rmap_items",
+			  "Pages KSM tracks: pages_shared + pages_sharing + pages_unshared + pages_volatile.",
+			  m->rmap_items);
+		gauge_ull(f, "ksm_rmap_bytes", "Metadata KSM spends on its rmap items.",
+			  m->rmap_bytes);
+	}
+	if (!(m->unknown & KSM_M_UNMERGE))
+		gauge_ull(f, "ksm_unmerge_need_bytes",
+			  "Memory an unmerge of everything (run=2) would need.",
+			  m->unmerge_bytes);
 	gauge_double(f, "ksm_sharing_ratio",
 		     "pages_sharing / pages_shared: mappings served per KSM page, less one.",
 		     m->sharing_ratio);
@@ -254,7 +255,6 @@ static bool group_value(const struct group_metric *gm,
 			size_t size)
 {
 	const struct ksm_procstat *st = &g->st;
-	unsigned long long page = (unsigned long long)page_size;
 
 	if (gm->field == KSM_PF_PROFIT) {
 		if (!st->profit_known)
@@ -266,10 +266,12 @@ static bool group_value(const struct group_metric *gm,
 		return false;
 	switch (gm->field) {
 	case KSM_PF_MERGING:
-		snprintf(buf, size, "%llu", st->merging_pages * page);
+		snprintf(buf, size, "%llu", ksm_pages_bytes(st->merging_pages,
+							     page_size));
 		break;
 	case KSM_PF_ZERO:
-		snprintf(buf, size, "%llu", st->zero_pages * page);
+		snprintf(buf, size, "%llu", ksm_pages_bytes(st->zero_pages,
+							     page_size));
 		break;
 	case KSM_PF_RMAP:
 		snprintf(buf, size, "%llu", st->rmap_items);
@@ -283,9 +285,9 @@ static bool group_value(const struct group_metric *gm,
 	return true;
 }
 
-static void export_groups(FILE *f, const struct ksm_procs *p,
-			  enum ksm_group_by by, const struct ksm_psum *groups,
-			  size_t n, long page_size)
+static int export_groups(FILE *f, const struct ksm_procs *p,
+			 enum ksm_group_by by, const struct ksm_psum *groups,
+			 size_t n, long page_size)
 {
 	const char *kind = ksm_group_by_name(by);
 
@@ -303,10 +305,12 @@ static void export_groups(FILE *f, const struct ksm_procs *p,
 				family(f, name, "gauge", help);
 			any = true;
 			fprintf(f, "%s{%s=\"", name, kind);
-			put_label_value(f, ksm_procs_str(p, groups[i].key));
+			if (put_label_value(f, ksm_procs_str(p, groups[i].key)))
+				return -ENOMEM;
 			fprintf(f, "\"} %s\n", value);
 		}
 	}
+	return 0;
 }
 
 #define MAX_KEYS 5
@@ -346,7 +350,7 @@ static int export_processes(FILE *f, struct ksm_ctx *ctx,
 
 		err = ksm_procs_group(&p, o->keys[i], &groups, &n);
 		if (!err) {
-			export_groups(f, &p, o->keys[i], groups, n, page_size);
+			err = export_groups(f, &p, o->keys[i], groups, n, page_size);
 			free(groups);
 		}
 	}
@@ -537,7 +541,8 @@ static int export_run(struct ksm_ctx *ctx, int argc, char **argv)
 	status = ksm_ctx_sample(ctx, &s);
 	if (status)
 		return status;
-	if (o.output)
-		return export_to_file(ctx, &o, &s);
-	return export_all(stdout, ctx, &o, &s);
+	status = o.output ? export_to_file(ctx, &o, &s) :
+			    export_all(stdout, ctx, &o, &s);
+	/* written without what could not be read, which is said: a failure */
+	return status ? status : ksm_report_bad_values(&s);
 }

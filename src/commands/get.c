@@ -69,7 +69,10 @@ static void cell_text(const struct ksm_sample *s, enum ksm_knob_id id, int col,
 		snprintf(buf, size, "%s", k->name);
 		break;
 	case COL_VALUE:
-		ksm_knob_format(k, &s->v[id], buf, size);
+		if (ksm_bad(s, id))
+			snprintf(buf, size, "unreadable");
+		else
+			ksm_knob_format(k, &s->v[id], buf, size);
 		break;
 	case COL_ACCESS:
 		snprintf(buf, size, "%s", ksm_knob_writable(k) ? "rw" : "ro");
@@ -110,7 +113,7 @@ static int print_table(const struct ksm_sample *s, const struct table_opts *o)
 	for (int id = 0; id < KSM_KNOB_COUNT && !err; id++) {
 		struct libscols_line *ln;
 
-		if (s->v[id].err)
+		if (s->v[id].err && !ksm_bad(s, (enum ksm_knob_id)id))
 			continue;
 		ln = scols_table_new_line(tb, NULL);
 		if (!ln) {
@@ -157,8 +160,8 @@ static int print_named(const struct ksm_sample *s, char **names, int n,
 			continue;
 		}
 		if (s->v[ksm_knob_id(k)].err) {
-			ksm_err("%s: cannot read: %s", k->name,
-				strerror(-s->v[ksm_knob_id(k)].err));
+			ksm_sample_why(s, ksm_knob_id(k), why, sizeof(why));
+			ksm_err("%s: %s", k->name, why);
 			if (status != EXIT_USAGE)
 				status = EXIT_FAIL;
 			continue;
@@ -182,13 +185,14 @@ static int print_all_json(const struct ksm_sample *s)
 {
 	struct json_object *obj = json_object_new_object();
 
+	/* a file that is there but unreadable: null, never a made-up 0 */
 	for (int id = 0; id < KSM_KNOB_COUNT; id++)
-		if (!s->v[id].err)
+		if (!s->v[id].err || ksm_bad(s, (enum ksm_knob_id)id))
 			json_object_object_add(obj, ksm_knobs[id].name,
 					       show_json_value(&ksm_knobs[id], &s->v[id]));
 	show_json_print(obj);
 	json_object_put(obj);
-	return EXIT_OK;
+	return ksm_report_bad_values(s);
 }
 
 static const struct option get_opts[] = {
@@ -250,7 +254,7 @@ static int get_run(struct ksm_ctx *ctx, int argc, char **argv)
 		case 'o':
 			if (parse_columns(optarg, t.cols, &t.ncols))
 				return ksm_usage_error(&cmd_get, "--output: invalid column list '%s': expected NAME, VALUE, ACCESS, SINCE or DESCRIPTION, comma-separated",
-						       optarg);
+						       ksm_shown(optarg));
 			break;
 		case 'A':
 			for (t.ncols = 0; t.ncols < COL_COUNT; t.ncols++)
@@ -271,5 +275,5 @@ static int get_run(struct ksm_ctx *ctx, int argc, char **argv)
 		ksm_err("cannot print the table: %s", strerror(ENOMEM));
 		return EXIT_FAIL;
 	}
-	return EXIT_OK;
+	return ksm_report_bad_values(&s);
 }

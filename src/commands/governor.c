@@ -16,6 +16,7 @@
 #include "../lib/governor.h"
 #include "../lib/ksmd.h"
 #include "../lib/savefile.h"
+#include "../lib/units.h"
 #include "../follow.h"
 #include "../show.h"
 
@@ -212,7 +213,7 @@ static struct json_object *follower_json(const struct gov_follow_state *fs)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "pid", json_object_new_int((int)fs->pid));
-	json_object_object_add(o, "activity", json_object_new_string(fs->activity));
+	json_object_object_add(o, "activity", show_json_text(fs->activity));
 	json_object_object_add(o, "measured_percent",
 			       fs->measured >= 0 ? show_json_double(fs->measured) : NULL);
 	return o;
@@ -235,7 +236,7 @@ static int show(struct ksm_ctx *ctx, const struct gov *g, bool json)
 		root = json_object_new_object();
 		knobs = json_object_new_object();
 		presets = json_object_new_object();
-		json_object_object_add(root, "preset", json_object_new_string(st.preset));
+		json_object_object_add(root, "preset", show_json_text(st.preset));
 		/* a budget the knobs state; an estimate goes apart */
 		json_object_object_add(root, "budget_percent",
 				       st.budget && !st.estimated ?
@@ -343,7 +344,8 @@ static int set_budget(struct ksm_ctx *ctx, const struct gov *g,
 /* ---- calibrate ------------------------------------------------------- */
 
 static int read_point(struct ksm_ctx *ctx, pid_t pid,
-		      struct ksm_gov_reading *r, bool *precise)
+		      struct ksm_gov_reading *r, bool *precise, char *why,
+		      size_t size)
 {
 	struct ksm_sample s;
 	struct timespec now;
@@ -353,6 +355,14 @@ static int read_point(struct ksm_ctx *ctx, pid_t pid,
 	err = ksm_task_cpu_ns(ctx->root, pid, &r->cpu_ns, precise);
 	if (!err)
 		err = ksm_sample_read(ctx->root, &s);
+	if (err) {
+		snprintf(why, size, "%s", strerror(-err));
+		return err;
+	}
+	/* a counter that cannot be read is unknown, not 0 */
+	err = KSM_NEED(&s, NULL, why, size, KSM_PAGES_SCANNED, KSM_FULL_SCANS,
+		       KSM_PAGES_SHARED, KSM_PAGES_SHARING, KSM_PAGES_UNSHARED,
+		       KSM_PAGES_VOLATILE);
 	if (err)
 		return err;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -360,8 +370,10 @@ static int read_point(struct ksm_ctx *ctx, pid_t pid,
 	r->has_pages_scanned = ksm_has(&s, KSM_PAGES_SCANNED) && !s.v[KSM_PAGES_SCANNED].shift;
 	r->pages_scanned = ksm_u(&s, KSM_PAGES_SCANNED);
 	r->full_scans = ksm_u(&s, KSM_FULL_SCANS);
-	r->rmap_items = ksm_u(&s, KSM_PAGES_SHARED) + ksm_u(&s, KSM_PAGES_SHARING) +
-			ksm_u(&s, KSM_PAGES_UNSHARED) + ksm_u(&s, KSM_PAGES_VOLATILE);
+	r->rmap_items = ksm_sat_add(ksm_sat_add(ksm_u(&s, KSM_PAGES_SHARED),
+						ksm_u(&s, KSM_PAGES_SHARING)),
+				    ksm_sat_add(ksm_u(&s, KSM_PAGES_UNSHARED),
+						ksm_u(&s, KSM_PAGES_VOLATILE)));
 	return 0;
 }
 
@@ -391,6 +403,11 @@ static int calibrate(struct ksm_ctx *ctx, const struct gov *g, long ms,
 			ksm_u(&g->s, KSM_UKSM_EMA_PER_PAGE_TIME));
 		return EXIT_UNAVAILABLE;
 	}
+	if (ksm_bad(&g->s, KSM_RUN)) {
+		ksm_sample_why(&g->s, KSM_RUN, why, sizeof(why));
+		ksm_err("governor: --calibrate: run: %s", why);
+		return EXIT_FAIL;
+	}
 	if (ksm_u(&g->s, KSM_RUN) != 1) {
 		ksm_err("governor: --calibrate: ksmd is stopped (run %llu): it can only be measured while it runs on a workload ('ksmctl start', and memory registered with madvise, prctl or MemoryKSM=yes)",
 			ksm_u(&g->s, KSM_RUN));
@@ -409,16 +426,16 @@ static int calibrate(struct ksm_ctx *ctx, const struct gov *g, long ms,
 	}
 	ksm_stop = 0;
 	ksm_catch_signals();
-	err = read_point(ctx, pid, &a, &precise);
+	err = read_point(ctx, pid, &a, &precise, why, sizeof(why));
 	if (!err && wait_ms(ms)) {
 		ksm_err("governor: --calibrate: interrupted: nothing was saved");
 		return EXIT_FAIL;
 	}
 	if (!err)
-		err = read_point(ctx, pid, &b, &precise_b);
+		err = read_point(ctx, pid, &b, &precise_b, why, sizeof(why));
 	if (err) {
 		ksm_err("governor: --calibrate: cannot read ksmd's figures: %s",
-			strerror(-err));
+			why);
 		return EXIT_FAIL;
 	}
 	if (ksm_gov_cost(&a, &b, &c, why, sizeof(why))) {
@@ -541,7 +558,7 @@ static int governor_run(struct ksm_ctx *ctx, int argc, char **argv)
 		return status;
 	if (optind + 1 < argc)
 		return ksm_usage_error(&cmd_governor, "unexpected argument '%s'",
-				       argv[optind + 1]);
+				       ksm_shown(argv[optind + 1]));
 	if (optind < argc) {
 		char shown[128];
 

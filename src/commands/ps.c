@@ -170,13 +170,21 @@ static bool has(const struct ksm_procstat *st, int field)
 	return field < 0 || (st->have & KSM_PF_BIT(field));
 }
 
+/* A count; a saturated one (units.h) as at least that much, but in JSON. */
+static void count_cell(const struct ps_ctx *c, unsigned long long v, char *buf,
+		       size_t size)
+{
+	snprintf(buf, size, "%s%llu",
+		 v == KSM_SAT && c->o->mode != OUT_JSON ? ">=" : "", v);
+}
+
 static void size_cell(const struct ps_ctx *c, unsigned long long pages,
 		      char *buf, size_t size)
 {
-	unsigned long long bytes = pages * (unsigned long long)c->page_size;
+	unsigned long long bytes = ksm_pages_bytes(pages, c->page_size);
 
 	if (c->o->bytes || c->o->mode == OUT_JSON)
-		snprintf(buf, size, "%llu", bytes);
+		count_cell(c, bytes, buf, size);
 	else
 		ksm_format_size(bytes, buf, size);
 }
@@ -205,16 +213,18 @@ static bool figure_cell(const struct ps_ctx *c, const struct ksm_prow *r,
 		size_cell(c, st->zero_pages, buf, size);
 		break;
 	case KSM_PCOL_RMAP:
-		snprintf(buf, size, "%llu", st->rmap_items);
+		count_cell(c, st->rmap_items, buf, size);
 		break;
 	case KSM_PCOL_COW:
-		snprintf(buf, size, "%llu", st->cow_pages);
+		count_cell(c, st->cow_pages, buf, size);
 		break;
 	case KSM_PCOL_PROFIT:
 		if (!st->profit_known)
 			return false;
 		if (c->o->bytes || c->o->mode == OUT_JSON)
-			snprintf(buf, size, "%lld", st->profit);
+			snprintf(buf, size, "%s%lld", c->o->mode == OUT_JSON ? "" :
+				 st->profit == LLONG_MAX ? ">=" :
+				 st->profit == LLONG_MIN ? "<=" : "", st->profit);
 		else
 			ksm_format_ssize(st->profit, buf, size);
 		break;
@@ -297,16 +307,16 @@ static const char *cell(const struct ps_ctx *c, const struct ksm_prow *r,
 	if (!text[0])
 		return NULL;
 	/*
-	 * raw: libsmartcols encodes; JSON: libsmartcols escapes as JSON.
-	 * The table: ksm_escape_name(), so a unit reads as systemctl prints
-	 * it ("machine-qemu\x2d1\x2dweb.scope") and can be pasted back
-	 * (libsmartcols' own encoding, off for the table, would turn that
-	 * "\x2d" into "\x5cx2d").
+	 * raw: libsmartcols encodes.  The table and JSON: ksm_escape(), so
+	 * a unit reads as systemctl prints it ("machine-qemu\x2d1\x2dweb.scope")
+	 * and can be pasted back (libsmartcols' own encoding, off for the
+	 * table, would turn that "\x2d" into "\x5cx2d"), and JSON, which
+	 * libsmartcols escapes, is valid UTF-8 and tells any two names apart.
 	 */
-	if (c->o->mode != OUT_TABLE)
+	if (c->o->mode == OUT_RAW)
 		snprintf(buf, size, "%s", text);	/* num is ours only */
 	else
-		ksm_escape_name(text, buf, size);
+		ksm_escape(text, buf, size);
 	return buf;
 }
 
@@ -396,7 +406,7 @@ static struct json_object *json_size(const struct ps_ctx *c,
 {
 	if (!has(st, field))
 		return NULL;
-	return json_object_new_uint64(pages * (unsigned long long)c->page_size);
+	return json_object_new_uint64(ksm_pages_bytes(pages, c->page_size));
 }
 
 /* The "total" and "system" objects: the same figures under the same names. */
@@ -543,7 +553,7 @@ static void note_unreadable(const struct ksm_procs *p)
 		ksm_warn("%zu process%s could not be read: %s: %s", p->failed,
 			 plural(p->failed), p->failed_path,
 			 p->failed_err == -EINVAL ? "unexpected contents" :
-			 strerror(-p->failed_err));
+			 ksm_read_strerror(p->failed_err));
 }
 
 /* With -p: one line for each pid that could not be shown. */
@@ -566,7 +576,8 @@ static int report_pids(const struct ps_opts *o, const int *pid_err)
 				strerror(-err), geteuid() ? " (needs root)" : "");
 		else
 			ksm_err("proc/%d/ksm_stat: cannot read: %s", pid,
-				err == -EINVAL ? "unexpected contents" : strerror(-err));
+				err == -EINVAL ? "unexpected contents" :
+				ksm_read_strerror(err));
 	}
 	return status;
 }

@@ -149,7 +149,7 @@ static int start_run(struct ksm_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return ksm_usage_error(&cmd_start, "unexpected argument '%s'",
-				       argv[optind]);
+				       ksm_shown(argv[optind]));
 	status = ksm_ctx_sample(ctx, &s);
 	if (status)
 		return status;
@@ -216,7 +216,7 @@ static int stop_run(struct ksm_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return ksm_usage_error(&cmd_stop, "unexpected argument '%s'",
-				       argv[optind]);
+				       ksm_shown(argv[optind]));
 	if (opts.force && !opts.unmerge)
 		return ksm_usage_error(&cmd_stop, "--force goes with --unmerge");
 	ksm_txn_init(&t, 0);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* ksmctl status: every knob and counter, what they mean, and findings. */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -28,28 +29,39 @@ static void print_group(const struct ksm_sample *s, enum ksm_knob_group g,
 		const struct ksm_knob *k = &ksm_knobs[id];
 		char value[96];
 
-		if (k->group != g || s->v[id].err)
+		if (k->group != g || (s->v[id].err && !ksm_bad(s, id)))
 			continue;
 		if (!title) {
 			printf("%s:\n", group_titles[g]);
 			title = true;
 		}
-		show_value(k, &s->v[id], s->page_size, bytes, value, sizeof(value));
+		if (ksm_bad(s, id))
+			snprintf(value, sizeof(value), "unreadable");
+		else
+			show_value(k, &s->v[id], s->page_size, bytes, value,
+				   sizeof(value));
 		printf("  %-*s %s\n", NAME_WIDTH, k->name, value);
 	}
 }
 
+/* A size; a saturated one (units.h) as at least that much. */
 static void size_text(unsigned long long v, bool bytes, char *buf, size_t n)
 {
 	if (bytes)
-		snprintf(buf, n, "%llu", v);
+		snprintf(buf, n, "%s%llu", v == KSM_SAT ? ">=" : "", v);
 	else
 		ksm_format_size(v, buf, n);
 }
 
-static void ratio_line(const char *name, double v, const char *what)
+/* A figure that a counter it needs could not give: said so, not 0. */
+#define UNKNOWN "unknown (a counter it needs is unreadable)"
+
+static void ratio_line(const char *name, double v, const char *what,
+		       bool unknown)
 {
-	if (isnan(v))
+	if (unknown)
+		printf("  %-*s %s\n", NAME_WIDTH, name, UNKNOWN);
+	else if (isnan(v))
 		printf("  %-*s n/a (%s)\n", NAME_WIDTH, name, what);
 	else
 		printf("  %-*s %.2f (%s)\n", NAME_WIDTH, name, v, what);
@@ -58,37 +70,60 @@ static void ratio_line(const char *name, double v, const char *what)
 static void print_derived(const struct ksm_sample *s,
 			  const struct ksm_metrics *m, bool bytes)
 {
-	char a[32], b[32];
+	char a[96], b[32];
 
 	printf("Derived:\n");
 	size_text(m->saved_bytes, bytes, a, sizeof(a));
-	if (s->has_meminfo && s->mem.bytes[MEM_TOTAL])
+	if (m->unknown & KSM_M_SAVED)
+		printf("  %-*s %s\n", NAME_WIDTH, "memory saved", UNKNOWN);
+	else if (s->has_meminfo && s->mem.bytes[MEM_TOTAL] &&
+		 !(m->saturated & KSM_M_SAVED))
 		printf("  %-*s %s (%.1f%% of RAM)\n", NAME_WIDTH, "memory saved", a,
 		       100.0 * (double)m->saved_bytes / (double)s->mem.bytes[MEM_TOTAL]);
 	else
 		printf("  %-*s %s\n", NAME_WIDTH, "memory saved", a);
-	if (bytes)
-		snprintf(a, sizeof(a), "%lld", m->general_profit);
+	if (m->unknown & KSM_M_PROFIT)
+		snprintf(a, sizeof(a), "%s", m->profit_from_kernel ?
+			 "unknown (general_profit is unreadable)" :
+			 m->saturated & KSM_M_PROFIT ?
+			 "unknown (what is saved and what it costs both pass 2^64 bytes)" :
+			 UNKNOWN);
+	else if (bytes)
+		snprintf(a, sizeof(a), "%s%lld",
+			 m->general_profit == LLONG_MAX ? ">=" :
+			 m->general_profit == LLONG_MIN ? "<=" : "", m->general_profit);
 	else
 		ksm_format_ssize(m->general_profit, a, sizeof(a));
 	printf("  %-*s %s%s\n", NAME_WIDTH, "general profit", a,
-	       m->profit_from_kernel ? "" : " (computed: this kernel does not report it)");
+	       m->profit_from_kernel || (m->unknown & KSM_M_PROFIT) ? "" :
+	       " (computed: this kernel does not report it)");
 	size_text(m->rmap_bytes, bytes, a, sizeof(a));
-	printf("  %-*s %llu (%s of metadata)\n", NAME_WIDTH, "rmap items",
-	       m->rmap_items, a);
-	ratio_line("sharing ratio", m->sharing_ratio, "pages_sharing/pages_shared");
-	ratio_line("waste ratio", m->waste_ratio, "pages_unshared/pages_sharing");
-	if (isnan(m->volatile_share))
+	if (m->unknown & KSM_M_RMAP)
+		printf("  %-*s %s\n", NAME_WIDTH, "rmap items", UNKNOWN);
+	else
+		printf("  %-*s %s%llu (%s of metadata)\n", NAME_WIDTH, "rmap items",
+		       m->rmap_items == KSM_SAT ? ">=" : "", m->rmap_items, a);
+	ratio_line("sharing ratio", m->sharing_ratio, "pages_sharing/pages_shared",
+		   m->unknown & KSM_M_SHARING_RATIO);
+	ratio_line("waste ratio", m->waste_ratio, "pages_unshared/pages_sharing",
+		   m->unknown & KSM_M_WASTE_RATIO);
+	if (m->unknown & KSM_M_VOLATILE)
+		printf("  %-*s %s\n", NAME_WIDTH, "volatile share", UNKNOWN);
+	else if (isnan(m->volatile_share))
 		printf("  %-*s n/a\n", NAME_WIDTH, "volatile share");
 	else
 		printf("  %-*s %.1f%%\n", NAME_WIDTH, "volatile share",
 		       m->volatile_share * 100);
-	if (isnan(m->effectiveness_pct))
+	if (m->unknown & KSM_M_EFFECTIVENESS)
+		printf("  %-*s %s\n", NAME_WIDTH, "effectiveness", UNKNOWN);
+	else if (isnan(m->effectiveness_pct))
 		printf("  %-*s n/a\n", NAME_WIDTH, "effectiveness");
 	else
 		printf("  %-*s %.1f%% (pages_sharing of all tracked pages)\n",
 		       NAME_WIDTH, "effectiveness", m->effectiveness_pct);
-	if (isinf(m->scan_rate_pages))
+	if (m->unknown & KSM_M_SCAN_RATE)
+		printf("  %-*s %s\n", NAME_WIDTH, "scan rate", UNKNOWN);
+	else if (isinf(m->scan_rate_pages))
 		printf("  %-*s unbounded (sleep_millisecs is 0)\n", NAME_WIDTH,
 		       "scan rate");
 	else if (!isnan(m->scan_rate_pages)) {
@@ -99,6 +134,8 @@ static void print_derived(const struct ksm_sample *s,
 	size_text(m->unmerge_bytes, bytes, a, sizeof(a));
 	if (ksm_sample_is_uksm(s)) {
 		/* UKSM has no run=2: nothing to estimate */
+	} else if (m->unknown & KSM_M_UNMERGE) {
+		printf("  %-*s %s\n", NAME_WIDTH, "unmerge would need", UNKNOWN);
 	} else if (s->has_meminfo && s->mem.present[MEM_AVAILABLE]) {
 		size_text(s->mem.bytes[MEM_AVAILABLE], bytes, b, sizeof(b));
 		printf("  %-*s %s (MemAvailable %s)\n", NAME_WIDTH,
@@ -168,10 +205,11 @@ static struct json_object *json_groups(struct json_object *root,
 	return root;
 }
 
+/* A figure; null when a counter it needs could not be read, never 0. */
 static void json_add_u64(struct json_object *o, const char *key,
-			 unsigned long long v)
+			 unsigned long long v, bool unknown)
 {
-	json_object_object_add(o, key, json_object_new_uint64(v));
+	json_object_object_add(o, key, unknown ? NULL : json_object_new_uint64(v));
 }
 
 static struct json_object *json_derived(const struct ksm_sample *s,
@@ -179,18 +217,21 @@ static struct json_object *json_derived(const struct ksm_sample *s,
 {
 	struct json_object *d = json_object_new_object();
 
-	json_add_u64(d, "saved_bytes", m->saved_bytes);
+	json_add_u64(d, "saved_bytes", m->saved_bytes, m->unknown & KSM_M_SAVED);
 	json_object_object_add(d, "saved_percent_of_ram",
+			       !(m->unknown & KSM_M_SAVED) &&
+			       !(m->saturated & KSM_M_SAVED) &&
 			       s->has_meminfo && s->mem.bytes[MEM_TOTAL] ?
 			       show_json_double(100.0 * (double)m->saved_bytes /
 						(double)s->mem.bytes[MEM_TOTAL]) : NULL);
 	json_object_object_add(d, "general_profit_bytes",
+			       m->unknown & KSM_M_PROFIT ? NULL :
 			       json_object_new_int64(m->general_profit));
 	json_object_object_add(d, "general_profit_source",
 			       json_object_new_string(m->profit_from_kernel ?
 						      "kernel" : "computed"));
-	json_add_u64(d, "rmap_items", m->rmap_items);
-	json_add_u64(d, "rmap_bytes", m->rmap_bytes);
+	json_add_u64(d, "rmap_items", m->rmap_items, m->unknown & KSM_M_RMAP);
+	json_add_u64(d, "rmap_bytes", m->rmap_bytes, m->unknown & KSM_M_RMAP);
 	json_object_object_add(d, "sharing_ratio", show_json_double(m->sharing_ratio));
 	json_object_object_add(d, "waste_ratio", show_json_double(m->waste_ratio));
 	json_object_object_add(d, "volatile_share", show_json_double(m->volatile_share));
@@ -200,7 +241,8 @@ static struct json_object *json_derived(const struct ksm_sample *s,
 			       show_json_double(m->scan_rate_pages));
 	json_object_object_add(d, "scan_rate_bytes_per_second",
 			       show_json_double(m->scan_rate_bytes));
-	json_add_u64(d, "unmerge_need_bytes", m->unmerge_bytes);
+	json_add_u64(d, "unmerge_need_bytes", m->unmerge_bytes,
+		     m->unknown & KSM_M_UNMERGE);
 	json_object_object_add(d, "mem_available_bytes",
 			       s->has_meminfo && s->mem.present[MEM_AVAILABLE] ?
 			       json_object_new_uint64(s->mem.bytes[MEM_AVAILABLE]) : NULL);
@@ -218,7 +260,7 @@ static void print_json(const struct ksm_sample *s, const struct ksm_metrics *m)
 
 	json_object_object_add(root, "schema", json_object_new_int(1));
 	json_object_object_add(kernel, "release", s->release[0] ?
-			       json_object_new_string(s->release) : NULL);
+			       show_json_text(s->release) : NULL);
 	json_object_object_add(kernel, "page_size",
 			       json_object_new_int64(s->page_size));
 	json_object_object_add(root, "kernel", kernel);
@@ -235,7 +277,7 @@ static void print_json(const struct ksm_sample *s, const struct ksm_metrics *m)
 	}
 	json_object_object_add(root, "findings", findings);
 	for (int i = 0; i < s->unknown_count; i++)
-		json_object_array_add(unknown, json_object_new_string(s->unknown[i]));
+		json_object_array_add(unknown, show_json_text(s->unknown[i]));
 	json_object_object_add(root, "unknown_files", unknown);
 	show_json_print(root);
 	json_object_put(root);
@@ -289,7 +331,7 @@ static int status_run(struct ksm_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return ksm_usage_error(&cmd_status, "unexpected argument '%s'",
-				       argv[optind]);
+				       ksm_shown(argv[optind]));
 	status = ksm_ctx_sample(ctx, &s);
 	if (status)
 		return status;
@@ -298,5 +340,5 @@ static int status_run(struct ksm_ctx *ctx, int argc, char **argv)
 		print_json(&s, &m);
 	else
 		print_text(&s, &m, bytes);
-	return EXIT_OK;
+	return ksm_report_bad_values(&s);
 }

@@ -142,31 +142,6 @@ static bool chatty(const struct tuner *t)
 
 /* ---- configuration ------------------------------------------------------ */
 
-static int read_at(const struct ksm_path *p, char *buf, size_t size)
-{
-	ssize_t n;
-	size_t len = 0;
-	int fd;
-
-	fd = openat(p->dirfd, p->rel, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf + len, size - 1 - len)) > 0) {
-		len += (size_t)n;
-		if (len == size - 1)
-			break;
-	}
-	close(fd);
-	if (n < 0)
-		return -errno;
-	if (len == size - 1)
-		return -EFBIG;
-	buf[len] = '\0';
-	if (memchr(buf, '\0', len))
-		return -EINVAL;		/* not a text file */
-	return 0;
-}
-
 /*
  * Read and check the configuration into *c.  A missing default file
  * means ksmtuned's defaults, as ksmtuned's `[ -f ] && .` does.  Returns
@@ -180,14 +155,14 @@ static int load_config(struct tuner *t, struct ksm_tune_config *c,
 	int err;
 
 	ksm_tune_config_defaults(c);
-	err = read_at(&t->config, text, sizeof(text));
+	err = ksm_read_at(t->config.dirfd, t->config.rel, text, sizeof(text),
+			  KSM_READ_TEXT, NULL);
 	t->config_missing = err == -ENOENT && t->config.is_default;
 	if (t->config_missing)
 		return 0;
 	if (err) {
 		snprintf(why, size, "%s: cannot read: %s", t->config.shown,
-			 err == -EFBIG ? "larger than 64 KiB" :
-			 err == -EINVAL ? "not a text file" : strerror(-err));
+			 err == -EFBIG ? "larger than 64 KiB" : ksm_read_strerror(err));
 		return err;
 	}
 	err = ksm_tune_config_parse(text, c, &perr);
@@ -731,7 +706,7 @@ static int parse_options(struct tuner *t, int argc, char **argv, bool *retune_,
 	}
 	if (optind < argc)
 		return ksm_usage_error(&cmd_tune, "unexpected argument '%s'",
-				       argv[optind]);
+				       ksm_shown(argv[optind]));
 	if (*retune_ && (t->once || t->dry_run || *show || t->interval_ms ||
 			 !t->d.restore))
 		return ksm_usage_error(&cmd_tune, "--retune goes only with --pidfile, --config and --verbose");

@@ -63,7 +63,7 @@ static int unmerge_all_run(struct ksm_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return ksm_usage_error(&cmd_unmerge_all, "unexpected argument '%s'",
-				       argv[optind]);
+				       ksm_shown(argv[optind]));
 	ksm_txn_init(&t, 0);
 	/* after the unmerge: ksmd runs again */
 	if (restart)

@@ -118,7 +118,7 @@ static bool run_reads(const struct ksm_sample *s, unsigned long long run)
 {
 	unsigned long long now = ksm_u(s, KSM_RUN);
 
-	return now == run || (now == 2 && run == 0);
+	return ksm_has(s, KSM_RUN) && (now == run || (now == 2 && run == 0));
 }
 
 static void restore_run(const struct ksm_root *root, struct ksm_change_result *res)
@@ -251,6 +251,16 @@ static int unmerge_first(const struct ksm_root *root, const struct ksm_change_re
 
 	res->run_was = ksm_u(&res->before, KSM_RUN) == 2 ? 0 :
 		       ksm_u(&res->before, KSM_RUN);
+	/* run is put back afterwards: it must be known first */
+	if (ksm_bad(&res->before, KSM_RUN)) {
+		char text[sizeof(res->why.why) - 64];
+
+		res->culprit = &ksm_knobs[KSM_RUN];
+		ksm_sample_why(&res->before, KSM_RUN, text, sizeof(text));
+		snprintf(res->why.why, sizeof(res->why.why),
+			 "cannot unmerge first, it could not be put back: %s", text);
+		return stop(res, KSM_CHANGE_REFUSED, -ENODATA);
+	}
 	err = unmerge(root, req, res);
 	if (!err && !req->dry_run) {
 		err = ksm_wait_drained(root, timeout, req->stop, &res->after);

@@ -13,26 +13,12 @@
 
 /*
  * A tiny /proc file (comm, ksm_stat) in one read(2): procfs hands over
- * such a file whole, and this runs once per process per cycle, where
- * ksm_root_read's read-until-EOF would be a quarter more system calls.
+ * such a file whole, and this runs once per process per cycle, where a
+ * read until EOF would be a quarter more system calls.
  */
 static int read_small(int procfd, const char *rel, char *buf, size_t size)
 {
-	ssize_t n;
-	int fd;
-
-	fd = openat(procfd, rel, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return (int)n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return 0;
+	return ksm_read_at(procfd, rel, buf, size, KSM_READ_ONCE, NULL);
 }
 
 /* Account an error reading a process's file: gone, or not ours to read. */

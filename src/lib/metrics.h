@@ -27,6 +27,30 @@ struct ksm_metrics {
 	double effectiveness_pct;		/* sharing / rmap_items x 100 */
 	double scan_rate_pages;			/* pages/s ksmd may scan */
 	double scan_rate_bytes;			/* the same in bytes/s */
+	/*
+	 * KSM_M_* bits of the figures above that are unknown, because a
+	 * counter they come from could not be read (ksm_bad()): never a
+	 * made-up 0.  Unknown ratios and rates are NAN.
+	 */
+	unsigned int unknown;
+	/*
+	 * KSM_M_* bits of the figures that saturated (units.h): at least
+	 * what they say.  general_profit is unknown (and saturated) when
+	 * both its terms saturated.
+	 */
+	unsigned int saturated;
+};
+
+enum {
+	KSM_M_RMAP = 1 << 0,		/* rmap_items, rmap_bytes */
+	KSM_M_SAVED = 1 << 1,		/* saved_bytes */
+	KSM_M_PROFIT = 1 << 2,		/* general_profit */
+	KSM_M_UNMERGE = 1 << 3,		/* unmerge_bytes */
+	KSM_M_SHARING_RATIO = 1 << 4,
+	KSM_M_WASTE_RATIO = 1 << 5,
+	KSM_M_VOLATILE = 1 << 6,	/* volatile_share */
+	KSM_M_EFFECTIVENESS = 1 << 7,
+	KSM_M_SCAN_RATE = 1 << 8,	/* scan_rate_pages and _bytes */
 };
 
 void ksm_metrics_compute(const struct ksm_sample *s, struct ksm_metrics *m);
@@ -52,7 +76,10 @@ struct ksm_finding {
 
 #define KSM_MAX_FINDINGS 12
 
-/* The kernel docs' heuristics in plain words; returns how many. */
+/*
+ * The kernel docs' heuristics in plain words; returns how many.  A
+ * finding that needs a value that could not be read is not made.
+ */
 int ksm_findings(const struct ksm_sample *s, const struct ksm_metrics *m,
 		 struct ksm_finding *out, int max);
 

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "governor.h"
+#include "units.h"
 
 /* ksmd always sleeps a little: 100 % is 99 %. */
 #define SHARE_MAX 0.99
@@ -116,8 +117,11 @@ void ksm_pace_reading_fill(struct ksm_pace_reading *r,
 			       !s->v[KSM_PAGES_SCANNED].shift;
 	r->pages_scanned = ksm_u(s, KSM_PAGES_SCANNED);
 	r->full_scans = ksm_u(s, KSM_FULL_SCANS);
-	r->merged = ksm_u(s, KSM_PAGES_SHARING) + ksm_u(s, KSM_ZERO_PAGES);
+	r->merged = ksm_sat_add(ksm_u(s, KSM_PAGES_SHARING),
+				ksm_u(s, KSM_ZERO_PAGES));
 	r->running = ksm_u(s, KSM_RUN) == 1;
+	r->unknown = !!KSM_NEED(s, NULL, NULL, 0, KSM_RUN, KSM_PAGES_SCANNED,
+			     KSM_FULL_SCANS, KSM_PAGES_SHARING, KSM_ZERO_PAGES);
 }
 
 double ksm_pace_cost(const struct ksm_pace_reading *a,
@@ -168,7 +172,8 @@ bool ksm_pacer_step(struct ksm_pacer *p, const struct ksm_pace_reading *a,
 	double dt = b->seconds - a->seconds, ratio, want, target;
 	unsigned long long before = p->pages;
 
-	if (!a->running || !b->running || !(dt > 0) || b->cpu_ns < a->cpu_ns)
+	if (!a->running || !b->running || !(dt > 0) || b->cpu_ns < a->cpu_ns ||
+	    a->unknown || b->unknown)
 		return false;
 	learn_cost(p, a, b);
 	p->measured = (double)(b->cpu_ns - a->cpu_ns) / (dt * 1e9);

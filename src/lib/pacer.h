@@ -94,6 +94,11 @@ struct ksm_pace_reading {
 	unsigned long long merged;	/* pages_sharing + ksm_zero_pages */
 	unsigned long long cow;		/* cow_ksm (/proc/vmstat), 0 if absent */
 	bool running;			/* run reads 1 */
+	/*
+	 * A counter above that the kernel has could not be read (its value
+	 * is not 0, but unknown): a step with such a reading changes nothing.
+	 */
+	bool unknown;
 };
 
 /*
@@ -174,7 +179,8 @@ double ksm_pacer_target(const struct ksm_pacer *p);
  * One step from reading a to reading b.  Updates p->pages / p->sleep_ms
  * and returns true when they should be written (changed beyond the
  * deadband, or the activity changed).  Nothing changes while ksmd is
- * not running (run is not 1 in a or b) or when no time passed.
+ * not running (run is not 1 in a or b), when no time passed, or when a
+ * reading is not known (a counter could not be read).
  */
 bool ksm_pacer_step(struct ksm_pacer *p, const struct ksm_pace_reading *a,
 		    const struct ksm_pace_reading *b);

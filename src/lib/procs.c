@@ -20,6 +20,7 @@
 
 #include "metrics.h"
 #include "proclist.h"
+#include "units.h"
 
 #define STAT_BUF 1024
 #define STATUS_BUF 2048
@@ -519,11 +520,12 @@ void ksm_psum_add(struct ksm_psum *sum, const struct ksm_proc *p)
 		t->have &= s->have;
 		t->profit_known &= s->profit_known;
 	}
-	t->rmap_items += s->rmap_items;
-	t->zero_pages += s->zero_pages;
-	t->merging_pages += s->merging_pages;
-	t->cow_pages += s->cow_pages;
-	t->profit += s->profit;
+	/* saturated, never wrapped (units.h) */
+	t->rmap_items = ksm_sat_add(t->rmap_items, s->rmap_items);
+	t->zero_pages = ksm_sat_add(t->zero_pages, s->zero_pages);
+	t->merging_pages = ksm_sat_add(t->merging_pages, s->merging_pages);
+	t->cow_pages = ksm_sat_add(t->cow_pages, s->cow_pages);
+	t->profit = ksm_sat_sadd(t->profit, s->profit);
 	t->profit_computed |= s->profit_computed;
 	sum->merge_any += s->merge_any == KSM_TRI_YES;
 	sum->mergeable += s->mergeable == KSM_TRI_YES;
@@ -620,10 +622,15 @@ void ksm_system_stat(const struct ksm_sample *s, struct ksm_procstat *st)
 	st->merge_any = st->mergeable = KSM_TRI_UNKNOWN;
 	ksm_metrics_compute(s, &m);
 	st->rmap_items = m.rmap_items;
-	st->merging_pages = ksm_u(s, KSM_PAGES_SHARED) +
-			    ksm_u(s, KSM_PAGES_SHARING);
-	st->have = KSM_PF_BIT(KSM_PF_RMAP) | KSM_PF_BIT(KSM_PF_MERGING) |
-		   KSM_PF_BIT(KSM_PF_PROFIT);
+	st->merging_pages = ksm_sat_add(ksm_u(s, KSM_PAGES_SHARED),
+					ksm_u(s, KSM_PAGES_SHARING));
+	/* what a counter that could not be read gives is unknown, not 0 */
+	if (!(m.unknown & KSM_M_RMAP))
+		st->have |= KSM_PF_BIT(KSM_PF_RMAP);
+	if (!KSM_NEED(s, NULL, NULL, 0, KSM_PAGES_SHARED, KSM_PAGES_SHARING))
+		st->have |= KSM_PF_BIT(KSM_PF_MERGING);
+	if (!(m.unknown & KSM_M_PROFIT))
+		st->have |= KSM_PF_BIT(KSM_PF_PROFIT);
 	if (ksm_has(s, KSM_ZERO_PAGES)) {
 		long long zero = ksm_s(s, KSM_ZERO_PAGES);
 
@@ -631,17 +638,16 @@ void ksm_system_stat(const struct ksm_sample *s, struct ksm_procstat *st)
 		st->have |= KSM_PF_BIT(KSM_PF_ZERO);
 	}
 	st->profit = m.general_profit;
-	st->profit_known = true;
+	st->profit_known = !(m.unknown & KSM_M_PROFIT);
 	st->profit_computed = !m.profit_from_kernel;
 }
 
 double ksm_share_pct(const struct ksm_procstat *st,
 		     const struct ksm_procstat *system)
 {
-	unsigned long long all = system->merging_pages + system->zero_pages;
+	double all = (double)system->merging_pages + (double)system->zero_pages;
 
-	if (!all || !(st->have & KSM_PF_BIT(KSM_PF_MERGING)))
+	if (!(all > 0) || !(st->have & KSM_PF_BIT(KSM_PF_MERGING)))
 		return NAN;
-	return 100.0 * (double)(st->merging_pages + st->zero_pages) /
-	       (double)all;
+	return 100.0 * ((double)st->merging_pages + (double)st->zero_pages) / all;
 }

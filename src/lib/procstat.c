@@ -10,6 +10,7 @@
 #include "knobs.h"
 #include "metrics.h"
 #include "parse.h"
+#include "units.h"
 
 static const struct {
 	const char *name;
@@ -151,7 +152,7 @@ void ksm_procstat_finish(struct ksm_procstat *st, long page_size)
 {
 	const unsigned int need = KSM_PF_BIT(KSM_PF_RMAP) |
 				  KSM_PF_BIT(KSM_PF_MERGING);
-	unsigned long long pages, saved, cost;
+	unsigned long long saved, cost;
 
 	if (st->have & KSM_PF_BIT(KSM_PF_PROFIT))
 		return;
@@ -162,15 +163,13 @@ void ksm_procstat_finish(struct ksm_procstat *st, long page_size)
 	/* mm/ksm.c ksm_process_profit(); zero pages count only where the
 	 * kernel reports them (6.5+), as there. */
 	/* saturated: absurd figures (a damaged sysroot) must not overflow */
-	if (__builtin_add_overflow(st->merging_pages, st->zero_pages, &pages) ||
-	    __builtin_mul_overflow(pages, (unsigned long long)page_size, &saved) ||
-	    saved > LLONG_MAX)
-		saved = LLONG_MAX;
-	if (__builtin_mul_overflow(st->rmap_items,
-				   (unsigned long long)KSM_RMAP_ITEM_SIZE, &cost) ||
-	    cost > LLONG_MAX)
-		cost = LLONG_MAX;
-	st->profit = (long long)saved - (long long)cost;
+	saved = ksm_pages_bytes(ksm_sat_add(st->merging_pages, st->zero_pages),
+				page_size);
+	cost = ksm_sat_mul(st->rmap_items, (unsigned long long)KSM_RMAP_ITEM_SIZE);
+	/* both beyond 64 bits: what is left of one less the other is unknown */
+	if (saved == KSM_SAT && cost == KSM_SAT)
+		return;
+	st->profit = ksm_sat_diff(saved, cost);
 	st->profit_known = true;
 	st->profit_computed = true;
 }
@@ -191,7 +190,7 @@ enum ksm_verdict ksm_procstat_verdict(const struct ksm_procstat *st,
 
 	if ((st->have & need) != need || st->rmap_items == 0)
 		return KSM_VERDICT_NONE;
-	merged = st->merging_pages + st->zero_pages;
+	merged = ksm_sat_add(st->merging_pages, st->zero_pages);
 	if (merged == 0)
 		return KSM_VERDICT_WASTE;
 	/* 4096 / 64 = 64 on 64-bit, the docs' figure; 128 on 32-bit. */

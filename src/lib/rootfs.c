@@ -66,18 +66,36 @@ static const char *relative(const char *rel)
 	return *rel ? rel : ".";
 }
 
-int ksm_root_read(const struct ksm_root *root, const char *rel,
-		  char *buf, size_t size)
+/* Anything but a regular file is refused before a byte is read. */
+static int regular(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	return S_ISREG(st.st_mode) ? 0 : -EBADFD;
+}
+
+int ksm_read_at(int dirfd, const char *path, char *buf, size_t size,
+		unsigned int flags, size_t *length)
 {
 	size_t len = 0;
-	int fd, err = 0;
+	int fd, err;
 
+	if (length)
+		*length = 0;
 	if (size < 2)
 		return -EINVAL;
-	fd = openat(root->dirfd, relative(rel), O_RDONLY | O_CLOEXEC);
+	buf[0] = '\0';
+	/* O_NONBLOCK: a FIFO or a terminal put in a file's place cannot
+	 * make open(2) or read(2) wait; it is refused just after */
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
+	err = regular(fd);
+	while (!err) {
 		ssize_t n = read(fd, buf + len, size - 1 - len);
 
 		if (n < 0) {
@@ -86,23 +104,49 @@ int ksm_root_read(const struct ksm_root *root, const char *rel,
 			err = -errno;
 			break;
 		}
-		if (n == 0)
-			break;
 		len += (size_t)n;
+		if (n == 0 || (flags & KSM_READ_ONCE))
+			break;
 		if (len == size - 1) {
 			char probe;
 
 			n = read(fd, &probe, 1);
-			if (n > 0)
+			if (n > 0 && !(flags & KSM_READ_PREFIX))
 				err = -EFBIG;
-			else if (n < 0)
+			else if (n < 0 && !(flags & KSM_READ_PREFIX))
 				err = -errno;
 			break;
 		}
 	}
 	close(fd);
 	buf[len] = '\0';
+	if (!err && (flags & KSM_READ_TEXT) && strlen(buf) != len)
+		err = -EILSEQ;
+	if (length)
+		*length = len;
 	return err;
+}
+
+const char *ksm_read_strerror(int err)
+{
+	switch (err) {
+	case -EBADFD:
+		return "not a regular file (a FIFO, socket or device)";
+	case -EFBIG:
+		return "larger than expected";
+	case -EILSEQ:
+		return "not a text file (it holds a NUL byte)";
+	case -EBADMSG:
+		return "not a value the kernel shows";
+	default:
+		return strerror(-err);
+	}
+}
+
+int ksm_root_read(const struct ksm_root *root, const char *rel,
+		  char *buf, size_t size)
+{
+	return ksm_read_at(root->dirfd, relative(rel), buf, size, 0, NULL);
 }
 
 int ksm_root_write(const struct ksm_root *root, const char *rel,
@@ -114,9 +158,15 @@ int ksm_root_write(const struct ksm_root *root, const char *rel,
 
 	/* O_TRUNC as a shell redirection does: sysfs ignores it, and a
 	 * fixture file must not keep the tail of a longer old value. */
-	fd = openat(root->dirfd, relative(rel), O_WRONLY | O_TRUNC | O_CLOEXEC);
+	fd = openat(root->dirfd, relative(rel),
+		    O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	err = regular(fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
 	/*
 	 * A sysfs store sees exactly one write: retrying a partial write
 	 * would hand the kernel the tail of the value as a second value.

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "escape.h"
+
 void ksm_knob_path(const struct ksm_knob *knob, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/%s",
@@ -44,19 +46,106 @@ int ksm_knob_locate(const struct ksm_root *root, const struct ksm_knob *knob,
 	return -ENOENT;
 }
 
-int ksm_knob_read(const struct ksm_root *root, const struct ksm_knob *knob,
-		  struct ksm_value *v)
+int ksm_knob_read_held(const struct ksm_root *root, const struct ksm_knob *knob,
+		       struct ksm_value *v, char *held)
 {
 	char path[128], text[128];
+	size_t len;
 	int err;
 
 	memset(v, 0, sizeof(*v));
+	if (held)
+		held[0] = '\0';
 	ksm_knob_locate(root, knob, path, sizeof(path));
-	err = ksm_root_read(root, path, text, sizeof(text));
-	if (!err)
-		err = ksm_knob_parse_shown(knob, text, v);
+	err = ksm_read_at(ksm_root_fd(root), path, text, sizeof(text),
+			  KSM_READ_PREFIX, &len);
+	/* Garbage is not a value, and is not an error of the read either:
+	 * -EBADMSG, so a file this kernel lacks (-ENOENT) stays told apart. */
+	if (!err && (len == sizeof(text) - 1 || strlen(text) != len ||
+		     ksm_knob_parse_shown(knob, text, v))) {
+		memset(v, 0, sizeof(*v));
+		err = -EBADMSG;
+		if (held && len >= KSM_HELD_MAX)
+			snprintf(held, KSM_HELD_MAX, "%.*s...", KSM_HELD_MAX - 4, text);
+		else if (held)
+			snprintf(held, KSM_HELD_MAX, "%.*s", KSM_HELD_MAX - 1, text);
+	}
 	v->err = err;
 	return err;
+}
+
+int ksm_knob_read(const struct ksm_root *root, const struct ksm_knob *knob,
+		  struct ksm_value *v)
+{
+	return ksm_knob_read_held(root, knob, v, NULL);
+}
+
+void ksm_sample_why(const struct ksm_sample *s, enum ksm_knob_id id,
+		    char *buf, size_t size)
+{
+	const struct ksm_knob *k = &ksm_knobs[id];
+	char shown[KSM_HELD_MAX * 4];
+	const char *what;
+	size_t len;
+
+	if (s->v[id].err == 0 || s->v[id].err == -ENOENT) {
+		snprintf(buf, size, "%s", s->v[id].err ? "this kernel lacks it" :
+			 "it reads as a value");
+		return;
+	}
+	if (s->v[id].err != -EBADMSG) {
+		snprintf(buf, size, "cannot read it: %s",
+			 ksm_read_strerror(s->v[id].err));
+		return;
+	}
+	switch (k->kind) {
+	case KNOB_BOOL:
+		what = "not a boolean";
+		break;
+	case KNOB_MODE:
+		what = "not one of its modes";
+		break;
+	case KNOB_ULONG_LIST:
+	case KNOB_RATIO_LIST:
+		what = "not its list of values";
+		break;
+	default:
+		what = "not a number";
+	}
+	/* what the kernel shows ends in a newline: leave it out */
+	len = strlen(s->held[id]);
+	snprintf(shown, sizeof(shown), "%.*s",
+		 (int)(len && s->held[id][len - 1] == '\n' ? len - 1 : len),
+		 s->held[id]);
+	if (!shown[0]) {
+		snprintf(buf, size, "it is empty, %s", what);
+		return;
+	}
+	{
+		char esc[sizeof(shown) * 4];
+
+		ksm_escape(shown, esc, sizeof(esc));
+		snprintf(buf, size, "it holds '%s', %s", esc, what);
+	}
+}
+
+int ksm_sample_need(const struct ksm_sample *s, const enum ksm_knob_id *ids,
+		    size_t n, enum ksm_knob_id *culprit, char *why, size_t size)
+{
+	for (size_t i = 0; i < n; i++) {
+		char text[256];
+
+		if (!ksm_bad(s, ids[i]))
+			continue;
+		if (culprit)
+			*culprit = ids[i];
+		if (why && size) {
+			ksm_sample_why(s, ids[i], text, sizeof(text));
+			snprintf(why, size, "%s: %s", ksm_knobs[ids[i]].name, text);
+		}
+		return s->v[ids[i]].err;
+	}
+	return 0;
 }
 
 unsigned long long ksm_u(const struct ksm_sample *s, enum ksm_knob_id id)
@@ -160,11 +249,25 @@ int ksm_sample_read_only(const struct ksm_root *root,
 
 		return err ? err : -ENOENT;
 	}
+	/* there, but not a directory: an error, not a KSM that is off */
+	for (int d = 0; d < KNOB_DIR_COUNT; d++) {
+		char dot[64];
+		int err;
+
+		if (!(s->dirs & KNOB_IN(d)))
+			continue;
+		snprintf(dot, sizeof(dot), "%s/.",
+			 ksm_knob_dir_path((enum ksm_knob_dir)d));
+		err = ksm_root_exists(root, dot);
+		if (err)
+			return err;
+	}
 	s->page_size = sysconf(_SC_PAGESIZE);
 	clock_gettime(CLOCK_MONOTONIC, &s->when);
 	for (int i = 0; i < KSM_KNOB_COUNT; i++) {
 		if (!wanted || wanted((enum ksm_knob_id)i))
-			ksm_knob_read(root, &ksm_knobs[i], &s->v[i]);
+			ksm_knob_read_held(root, &ksm_knobs[i], &s->v[i],
+					   s->held[i]);
 		else
 			s->v[i].err = -ENODATA;
 	}

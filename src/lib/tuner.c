@@ -307,6 +307,17 @@ int ksm_tune_decide(const struct ksm_tune_config *c, const struct ksm_sample *s,
 			 "no MemTotal in /proc/meminfo: cannot decide");
 		return -ENODATA;
 	}
+	/* the tuner's knobs: each it may write, or decides from */
+	{
+		int err = KSM_NEED(s, NULL, d->reason, sizeof(d->reason), KSM_RUN,
+				   KSM_PAGES_TO_SCAN, KSM_SLEEP_MILLISECS,
+				   KSM_ADVISOR_MODE, KSM_ADVISOR_MAX_CPU);
+
+		if (err) {
+			appendf(d->reason, sizeof(d->reason), ": cannot decide");
+			return -ENODATA;
+		}
+	}
 	d->advisor = use_advisor(c, s);
 	if (d->advisor && !ksm_has(s, KSM_ADVISOR_MODE)) {
 		snprintf(d->reason, sizeof(d->reason), "%s needs the scan-time advisor (advisor_mode, Linux 6.8), which this kernel lacks",
@@ -390,8 +401,10 @@ void ksm_tune_watch_step(struct ksm_tune_watch *w,
 	bool was_idle = w->act.idle;
 
 	memset(work, 0, sizeof(*work));
-	if (!r->running || !w->have_last || !w->last.running) {
-		/* ksmd stopped, or nothing to compare with: start over */
+	if (!r->running || !w->have_last || !w->last.running || r->unknown ||
+	    w->last.unknown) {
+		/* ksmd stopped, nothing to compare with, or a counter that
+		 * could not be read: start over */
 		memset(&w->act, 0, sizeof(w->act));
 		w->seen_merge = false;
 		work->activity = TUNE_ACT_UNKNOWN;

@@ -171,7 +171,9 @@ void ksm_tune_state_init(struct ksm_tune_state *st, const struct ksm_sample *s);
  * One adjustment.  s is a sample of the knobs and /proc/meminfo, cm the
  * committed memory, work what ksmd has been doing (NULL: unknown, the
  * default cost).  Returns 0 and fills d, or:
- *   -ENODATA  /proc/meminfo has no MemTotal (reason says so)
+ *   -ENODATA  /proc/meminfo has no MemTotal, or a knob the tuner writes
+ *             or decides from could not be read (reason says which, and
+ *             what it held): unknown, not 0
  *   -ENOENT   the configuration needs the scan-time advisor (Linux 6.8)
  *             and this kernel has none
  */

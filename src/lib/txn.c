@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "metrics.h"
 #include "units.h"
 
@@ -65,11 +66,12 @@ void ksm_explain_missing(const struct ksm_knob *knob,
 			 const struct ksm_sample *now, char *buf, size_t size)
 {
 	unsigned int present = ksm_sample_dirs(now);
-	char since[32], until[32], have[80];
+	char since[32], until[32], have[300], release[sizeof(now->release) * 4];
 
 	ksm_version_format(knob->since, since, sizeof(since));
 	if (now->version)
-		snprintf(have, sizeof(have), "this kernel (%s)", now->release);
+		snprintf(have, sizeof(have), "this kernel (%s)",
+			 (ksm_escape(now->release, release, sizeof(release)), release));
 	else
 		snprintf(have, sizeof(have), "this kernel");
 	if (ksm_knob_dir_on(knob, present) < 0 && present == KNOB_IN_UKSM) {
@@ -107,11 +109,37 @@ static unsigned long long effective(const struct ksm_txn *t,
 	return ksm_u(now, id);
 }
 
+/*
+ * A check needs a value the sample could not read: refuse, naming the
+ * file and what it held ("what: pages_shared: it holds 'x', not a
+ * number").  0 when every one of ids is known (or absent).
+ */
+#define NEED(now, why, what, ...) \
+	need_values((now), (why), (what), (const enum ksm_knob_id[]){ __VA_ARGS__ }, \
+	     sizeof((const enum ksm_knob_id[]){ __VA_ARGS__ }) / \
+	     sizeof(enum ksm_knob_id))
+
+static int need_values(const struct ksm_sample *now, struct ksm_refusal *why,
+		const char *what, const enum ksm_knob_id *ids, size_t n)
+{
+	char text[300];
+
+	if (!ksm_sample_need(now, ids, n, NULL, text, sizeof(text)))
+		return 0;
+	snprintf(why->why, sizeof(why->why), "%s: %s", what, text);
+	return -ENODATA;
+}
+
 static int check_advisor(const struct ksm_txn *t, const struct ksm_sample *now,
 			 const struct ksm_step *step, struct ksm_refusal *why)
 {
 	unsigned long long min, max;
+	int err;
 
+	if ((step->knob->flags & KNOB_ADVISOR_OWNED) &&
+	    (err = NEED(now, why, "cannot tell whether the advisor owns it (the kernel refuses a write while advisor_mode is not none)",
+			KSM_ADVISOR_MODE)))
+		return err;
 	if ((step->knob->flags & KNOB_ADVISOR_OWNED) &&
 	    ksm_has(now, KSM_ADVISOR_MODE) &&
 	    effective(t, now, KSM_ADVISOR_MODE) != 0) {
@@ -123,6 +151,10 @@ static int check_advisor(const struct ksm_txn *t, const struct ksm_sample *now,
 	if (step->knob != &ksm_knobs[KSM_ADVISOR_MIN_PAGES_TO_SCAN] &&
 	    step->knob != &ksm_knobs[KSM_ADVISOR_MAX_PAGES_TO_SCAN])
 		return 0;
+	err = NEED(now, why, "cannot check that the minimum stays at most the maximum",
+		   KSM_ADVISOR_MIN_PAGES_TO_SCAN, KSM_ADVISOR_MAX_PAGES_TO_SCAN);
+	if (err)
+		return err;
 	min = effective(t, now, KSM_ADVISOR_MIN_PAGES_TO_SCAN);
 	max = effective(t, now, KSM_ADVISOR_MAX_PAGES_TO_SCAN);
 	if (min > max) {
@@ -166,7 +198,8 @@ static int check_idle_scan(const struct ksm_txn *t, const struct ksm_sample *now
 
 bool ksm_txn_needs_unmerge(const struct ksm_txn *t, const struct ksm_sample *now)
 {
-	if (ksm_u(now, KSM_PAGES_SHARED) == 0)
+	/* unknown is not none: the plan refuses such a change anyway */
+	if (ksm_u(now, KSM_PAGES_SHARED) == 0 && !ksm_bad(now, KSM_PAGES_SHARED))
 		return false;
 	for (int i = 0; i < t->count; i++) {
 		const struct ksm_step *step = &t->steps[i];
@@ -185,11 +218,17 @@ static int check_unmerge(const struct ksm_txn *t, const struct ksm_sample *now,
 	unsigned long long shared = ksm_u(now, KSM_PAGES_SHARED);
 	struct ksm_metrics m;
 	char need[32];
+	int err;
 
 	if (!(step->knob->flags & KNOB_NEEDS_UNMERGE) ||
-	    (t->flags & TXN_UNMERGE_FIRST) || shared == 0 ||
 	    ksm_value_equal(step->knob, &step->to, &step->from))
 		return 0;
+	/* an unreadable pages_shared is not 0: the kernel may say EBUSY,
+	 * and an unmerge first could not be planned either */
+	err = NEED(now, why, "cannot tell whether KSM pages are shared (the kernel refuses a change while they are)",
+		   KSM_PAGES_SHARED);
+	if (err || (t->flags & TXN_UNMERGE_FIRST) || shared == 0)
+		return err;
 	/* check_step() filled step->from from now before calling us */
 	ksm_metrics_compute(now, &m);
 	ksm_format_size(m.unmerge_bytes, need, sizeof(need));
@@ -223,8 +262,7 @@ static int check_step(struct ksm_txn *t, const struct ksm_root *root,
 		return -ENOENT;
 	}
 	if (now->v[id].err) {
-		snprintf(why->why, sizeof(why->why), "cannot read it: %s",
-			 strerror(-now->v[id].err));
+		ksm_sample_why(now, id, why->why, sizeof(why->why));
 		return now->v[id].err;
 	}
 	step->from = now->v[id];
@@ -240,6 +278,10 @@ static int check_step(struct ksm_txn *t, const struct ksm_root *root,
 			 "run 2 unmerges every KSM page at once and needs memory for each: use 'ksmctl unmerge-all', which checks first");
 		return -EINVAL;
 	}
+	if (id == KSM_ADVISOR_MODE && step->to.u == 2 &&
+	    (err = NEED(now, why, "cannot tell whether this kernel has the CPU advisor",
+			KSM_ADVISOR_TARGET_CPU)))
+		return err;
 	if (id == KSM_ADVISOR_MODE && step->to.u == 2 &&
 	    !ksm_has(now, KSM_ADVISOR_TARGET_CPU)) {
 		snprintf(why->why, sizeof(why->why),

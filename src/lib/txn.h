@@ -92,6 +92,10 @@ int ksm_txn_add_value(struct ksm_txn *t, enum ksm_knob_id id,
  *   -EINVAL   the kernel would refuse it in this state (advisor on, ...)
  *   -EDOM     min > max and similar nonsense the kernel would take
  *   -EACCES, -EROFS, ...: the file cannot be written by us
+ *   -ENODATA  a check needs a value the sample could not read (another
+ *             knob or counter, ksm_bad()): unknown is not 0
+ * A requested knob that could not be read itself is refused with its
+ * read's -errno (-EBADMSG: it held no value).
  * The knob a refusal concerns is returned in *culprit when not NULL.
  */
 int ksm_txn_plan(struct ksm_txn *t, const struct ksm_root *root,

@@ -9,6 +9,10 @@ void ksm_format_size(unsigned long long bytes, char *buf, size_t size)
 	unsigned long long whole = bytes, unit = 1, tenths;
 	int exp = 0;
 
+	if (bytes == KSM_SAT) {
+		snprintf(buf, size, ">=16E");
+		return;
+	}
 	while (whole >= 1024 && suffix[exp + 1]) {
 		whole /= 1024;
 		unit *= 1024;
@@ -38,6 +42,10 @@ void ksm_format_ssize(long long bytes, char *buf, size_t size)
 {
 	unsigned long long mag;
 
+	if (bytes == LLONG_MAX || bytes == LLONG_MIN) {
+		snprintf(buf, size, "%s", bytes > 0 ? ">=8E" : "<=-8E");
+		return;
+	}
 	if (bytes >= 0) {
 		ksm_format_size((unsigned long long)bytes, buf, size);
 		return;

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "units.h"
+
 #define POLL_MS 100
 /* Kept free after the unmerge: 5% of RAM, at least 128 MiB. */
 #define MARGIN_MIN (128ULL << 20)
@@ -18,8 +20,8 @@ unsigned long long ksm_unmerge_remaining(const struct ksm_sample *s)
 {
 	long long zero = ksm_s(s, KSM_ZERO_PAGES);
 
-	return ksm_u(s, KSM_PAGES_SHARING) +
-	       (zero > 0 ? (unsigned long long)zero : 0);
+	return ksm_sat_add(ksm_u(s, KSM_PAGES_SHARING),
+			   zero > 0 ? (unsigned long long)zero : 0);
 }
 
 void ksm_unmerge_estimate(const struct ksm_sample *s,
@@ -28,17 +30,21 @@ void ksm_unmerge_estimate(const struct ksm_sample *s,
 	unsigned long long total = s->mem.bytes[MEM_TOTAL];
 
 	memset(e, 0, sizeof(*e));
-	e->need_bytes = ksm_unmerge_remaining(s) *
-			(unsigned long long)s->page_size;
+	e->need_bytes = ksm_pages_bytes(ksm_unmerge_remaining(s), s->page_size);
 	e->known = s->has_meminfo && s->mem.present[MEM_AVAILABLE];
 	e->available_bytes = s->mem.bytes[MEM_AVAILABLE];
 	e->swap_free_bytes = s->mem.bytes[MEM_SWAP_FREE];
 	e->margin_bytes = total / 100 * MARGIN_PERCENT;
 	if (e->margin_bytes < MARGIN_MIN)
 		e->margin_bytes = MARGIN_MIN;
-	/* Nothing to unmerge always fits; unknown memory never does. */
-	e->fits = e->need_bytes == 0 ||
-		  (e->known && e->need_bytes + e->margin_bytes <= e->available_bytes);
+	e->need_known = !KSM_NEED(s, NULL, e->need_why, sizeof(e->need_why),
+				  KSM_PAGES_SHARING, KSM_ZERO_PAGES);
+	/* Nothing to unmerge always fits; unknown memory never does, nor
+	 * an unknown need. */
+	e->fits = e->need_known &&
+		  (e->need_bytes == 0 ||
+		   (e->known && ksm_sat_add(e->need_bytes, e->margin_bytes) <=
+				e->available_bytes));
 }
 
 static double seconds_since(const struct timespec *start)
@@ -140,9 +146,12 @@ int ksm_unmerge_run(const struct ksm_root *root,
 	return 0;
 }
 
+/* Unknown is not drained: an unreadable counter is never read as 0. */
 static bool drained(const struct ksm_sample *s)
 {
-	return ksm_u(s, KSM_PAGES_SHARED) == 0 &&
+	return !KSM_NEED(s, NULL, NULL, 0, KSM_PAGES_SHARED,
+			 KSM_STABLE_NODE_CHAINS, KSM_STABLE_NODE_DUPS) &&
+	       ksm_u(s, KSM_PAGES_SHARED) == 0 &&
 	       ksm_u(s, KSM_STABLE_NODE_CHAINS) == 0 &&
 	       ksm_u(s, KSM_STABLE_NODE_DUPS) == 0;
 }

@@ -24,6 +24,13 @@ struct ksm_unmerge_estimate {
 	unsigned long long margin_bytes;	/* kept free on top */
 	unsigned long long swap_free_bytes;	/* reported, not counted */
 	bool known;				/* meminfo was readable */
+	/*
+	 * The counters were readable: false when pages_sharing or
+	 * ksm_zero_pages is there but unknown (need_why says which and what
+	 * it held); then nothing fits, as with unknown memory.
+	 */
+	bool need_known;
+	char need_why[300];
 	bool fits;
 };
 

@@ -7,8 +7,16 @@
 #   UPDATE=1 tests/cli/run.sh    rewrite the expected files
 #
 # Cases are lines of tests/cli/cases: NAME FIXTURE EXIT ARGS...
-# ("-" as FIXTURE: no --sysroot).  Prints "cli: N passed, N failed"; no
-# ksmctl, or no case matching CASE-PATTERN, is a failure.
+# ("-" as FIXTURE: no --sysroot).  FIXTURE may name changes made to the
+# copy, BASE:PATH=WHAT:...: PATH is below the copy ("@x" is
+# sys/kernel/mm/ksm/x), WHAT is fifo, dir, devzero or devnull (a
+# symlink to the device), gone (removed), or the text to write; PATH and
+# text go through printf %b ("\x20" for a space, "" for nothing).  git
+# cannot keep a FIFO.  Every run's stdout and stderr must be UTF-8 with no
+# control byte but the newline; -J/--json output must parse, export's
+# must be Prometheus text with no series twice.
+# Each run is under timeout(1): a read that blocks fails its case.
+# Prints "cli: N passed, N failed"; no ksmctl, or no case matching CASE-PATTERN, is a failure.
 # ksmctl runs in the directory that holds the copy of the fixture, which
 # is named after the case: a relative path NAME/etc/x.conf is the copy's.
 set -u
@@ -44,6 +52,36 @@ snapshot() {
 	return 0
 }
 
+# prometheus_ok FILE: every line a comment, a HELP or TYPE line, or a
+# sample whose label values hold only \\, \" and \n escapes; no series twice
+prometheus_ok() {
+	local name='[a-zA-Z_:][a-zA-Z0-9_:]*' value='"([^"\\]|\\[\\"n])*"'
+	local labels="\\{($name=$value(,$name=$value)*)?\\}"
+	local number='[-+]?([0-9.]+([eE][-+]?[0-9]+)?|Inf|NaN)'
+
+	LC_ALL=C.UTF-8 grep -qvE "^(# (HELP|TYPE) $name .*|$name($labels)? $number)\$" "$1" &&
+		return 1
+	! grep -v '^#' "$1" | sed 's/ [^ ]*$//' | sort | uniq -d | grep -q .
+}
+
+# mutate ROOT CHANGE: one PATH=WHAT change of a fixture copy
+mutate() {
+	local root=$1 path=${2%%=*} what=${2#*=} f
+	case "$path" in @*) path=sys/kernel/mm/ksm/${path#@} ;; esac
+	f=$root/$(printf '%b' "$path")
+	mkdir -p "$(dirname "$f")"
+	rm -rf "$f"
+	case "$what" in
+	fifo) mkfifo "$f" ;;
+	dir) mkdir "$f" ;;
+	devzero) ln -s /dev/zero "$f" ;;
+	devnull) ln -s /dev/null "$f" ;;
+	gone) ;;
+	'""') : > "$f" ;;
+	*) printf '%b' "$what" > "$f" ;;
+	esac
+}
+
 run_case() {
 	local name=$1 fixture=$2 want_exit=$3
 	shift 3
@@ -51,13 +89,20 @@ run_case() {
 	local -a prefix=()
 
 	if [ "$fixture" != "-" ]; then
+		local -a changes
+		local change
+		IFS=: read -r -a changes <<< "$fixture"
 		mkdir -p "$root"
-		cp -r "$top/tests/fixtures/$fixture/." "$root/"
+		cp -r "$top/tests/fixtures/${changes[0]}/." "$root/"
+		for change in "${changes[@]:1}"; do
+			mutate "$root" "$change"
+		done
 		prefix=(--sysroot "$root")
 	fi
 	snapshot "$root" > "$work/$name.before"
 	(cd "$work" && env -u KSM_MAX_KERNEL_PAGES NO_COLOR=1 LC_ALL=C.UTF-8 \
-		"$ksmctl" "${prefix[@]}" "$@" > "$work/$name.stdout" 2> "$work/$name.stderr")
+		timeout -k 5 30 "$ksmctl" "${prefix[@]}" "$@" \
+		> "$work/$name.stdout" 2> "$work/$name.stderr")
 	rc=$?
 	snapshot "$root" > "$work/$name.after"
 	{
@@ -76,10 +121,27 @@ run_case() {
 		failed=$((failed + 1))
 		return
 	fi
+	# whatever a process or a file holds: UTF-8, and no control byte
+	# but the newline, on either stream
+	for stream in stdout stderr; do
+		if ! iconv -f UTF-8 -t UTF-8 "$work/$name.$stream" > /dev/null 2>&1 ||
+			LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' < "$work/$name.$stream"); then
+			echo "FAIL: $name: $stream is not UTF-8 text without control bytes"
+			failed=$((failed + 1))
+			return
+		fi
+	done
 	case " $* " in
+	*" --help "*|*" -h "*) ;;
 	*" --json "*|*" -J "*)
 		if ! jq -e . "$work/$name.stdout" > /dev/null 2>&1; then
 			echo "FAIL: $name: stdout is not valid JSON"
+			failed=$((failed + 1))
+			return
+		fi ;;
+	*" export "*)
+		if ! prometheus_ok "$work/$name.stdout"; then
+			echo "FAIL: $name: stdout is not Prometheus text with unique series"
 			failed=$((failed + 1))
 			return
 		fi ;;

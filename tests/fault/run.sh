@@ -244,6 +244,27 @@ fault_case lock-erofs 6.12 1 run/ksmctl.lock:open:EROFS \
 fault_case apply-config-eacces conf 1 etc/ksmctl.conf:open:EACCES \
 	'ksmctl.conf.*Permission denied' apply
 
+# --- a counter or knob the caller cannot read is unknown, never 0: what
+# needs it refuses, naming it (it was read as 0: "stopped", "fits", no EBUSY)
+for e in EACCES EIO; do
+	fault_case "unreadable-pages-shared-set-$e" 6.18-busy 1 "ksm/pages_shared:ropen:$e" \
+		"^ksmctl: max_page_sharing: cannot tell whether KSM pages are shared.*: pages_shared: cannot read it: ${cause[$e]}\$" \
+		set max_page_sharing 512
+	fault_case "unreadable-pages-shared-read-$e" 6.18-busy 1 "ksm/pages_shared:read:$e" \
+		"^ksmctl: merge_across_nodes: cannot tell whether KSM pages are shared.*: pages_shared: cannot read it: ${cause[$e]}\$" \
+		set --unmerge merge_across_nodes 0
+	fault_case "unreadable-run-status-$e" 6.18-busy 1 "ksm/run:ropen:$e" \
+		"^ksmctl: /sys/kernel/mm/ksm/run: cannot read it: ${cause[$e]}\$" status
+	fault_case "unreadable-sharing-unmerge-$e" 6.18-busy 1 "ksm/pages_sharing:ropen:$e" \
+		"^ksmctl: unmerge: refused: cannot tell the memory it needs: pages_sharing: cannot read it: ${cause[$e]}; use --force" \
+		unmerge-all
+	fault_case "unreadable-run-tune-$e" 6.12+tune 1 "ksm/run:ropen:$e" \
+		"^ksmctl: tune: run: cannot read it: ${cause[$e]}: cannot decide\$" tune --once
+	fault_case "unreadable-advisor-set-$e" 6.12 1 "ksm/advisor_mode:ropen:$e" \
+		"^ksmctl: pages_to_scan: cannot tell whether the advisor owns it.*: advisor_mode: cannot read it: ${cause[$e]}\$" \
+		set pages_to_scan 1000
+done
+
 # --- save replaces /etc/ksmctl.conf whole or not at all
 # kept NAME FILE: FILE of the case's sysroot is the fixture's, no temp left
 kept() {

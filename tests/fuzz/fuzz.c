@@ -19,6 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "lib/conf.h"
 #include "lib/committed.h"
@@ -421,32 +425,34 @@ static size_t utf8_len(const unsigned char *s)
 	return len;
 }
 
-/* Undo ksm_escape(); -1 when out is not something it writes. */
+/*
+ * Undo ksm_escape() as escape.h says: \\ is \, \n \t \r, \xHH (lowercase,
+ * a byte below 0x20 or from 0x7f) is that byte, any other backslash is
+ * itself.  -1 when in is not something it writes: a lone backslash that
+ * would read as an escape.
+ */
 static long unescape(const char *in, char *out)
 {
 	long n = 0;
 
 	while (*in) {
+		unsigned int v;
+
 		if (*in != '\\') {
 			out[n++] = *in++;
 			continue;
 		}
-		switch (in[1]) {
-		case 'n': out[n++] = '\n'; in += 2; break;
-		case 't': out[n++] = '\t'; in += 2; break;
-		case 'r': out[n++] = '\r'; in += 2; break;
-		case '\\': out[n++] = '\\'; in += 2; break;
-		case 'x': {
-			unsigned int v;
-
-			if (sscanf(in + 2, "%2x", &v) != 1 || !in[2] || !in[3])
-				return -1;
+		if (in[1] == '\\' || in[1] == 'n' || in[1] == 't' || in[1] == 'r') {
+			out[n++] = in[1] == 'n' ? '\n' : in[1] == 't' ? '\t' :
+				   in[1] == 'r' ? '\r' : '\\';
+			in += 2;
+		} else if (in[1] == 'x' && in[2] && strchr("0123456789abcdef", in[2]) &&
+			   in[3] && strchr("0123456789abcdef", in[3]) &&
+			   sscanf(in + 2, "%2x", &v) == 1 && (v < 0x20 || v >= 0x7f)) {
 			out[n++] = (char)v;
 			in += 4;
-			break;
-		}
-		default:
-			return -1;
+		} else {
+			out[n++] = *in++;	/* a backslash as itself */
 		}
 	}
 	out[n] = '\0';
@@ -490,12 +496,382 @@ static void fuzz_escape(const char *text, const uint8_t *data, size_t size)
 		if (n >= sizes[i] || strlen(part) != n || strncmp(part, full, n))
 			fuzz_fail("escape: %zu bytes: not a prefix of the full output",
 				  sizes[i]);
-		if (unescape(part, back) < 0)
-			fuzz_fail("escape: %zu bytes: cut inside an escape", sizes[i]);
+		/* cut between two pieces: it decodes to a prefix of the input */
+		{
+			long m = unescape(part, back);
+
+			if (m < 0 || (size_t)m > len || memcmp(back, text, (size_t)m))
+				fuzz_fail("escape: %zu bytes: cut inside an escape", sizes[i]);
+		}
 		free(part);
 	}
 	free(full);
 	free(back);
+}
+
+
+/* ---- whole commands: what reaches stdout, stderr, JSON and the export --- */
+
+/*
+ * The output target runs status, ps and export (in this process, through
+ * the command table) on a sysroot it writes once, where the input decides
+ * what processes are called (comm), their cgroups (and so their units and
+ * VM names), the kernel's release string, the content of one knob or
+ * counter file and the name of a file the table does not know.  Whatever
+ * they hold: every stream is UTF-8 with no control byte but the newline,
+ * JSON parses (strictly, as UTF-8), and the export is Prometheus text
+ * with no series twice.
+ */
+#include "ksmctl.h"
+
+#define OUT_PIDS 3
+static char out_root[64];
+static struct ksm_root *out_handle;
+static FILE *out_file[2];	/* stdout and stderr while a command runs */
+
+static void out_write(const char *rel, const void *data, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", out_root, rel);
+	f = fopen(path, "w");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f))
+		fuzz_fail("cannot write %s", path);
+}
+
+static void out_puts(const char *rel, const char *text)
+{
+	out_write(rel, text, strlen(text));
+}
+
+static void out_mkdirs(const char *rel)
+{
+	char path[PATH_MAX], *p;
+
+	snprintf(path, sizeof(path), "%s/%s", out_root, rel);
+	for (p = path + strlen(out_root) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	mkdir(path, 0755);
+}
+
+static const char *const out_knobs[][2] = {
+	{ "run", "1\n" }, { "pages_to_scan", "100\n" },
+	{ "sleep_millisecs", "20\n" }, { "merge_across_nodes", "1\n" },
+	{ "max_page_sharing", "256\n" }, { "use_zero_pages", "0\n" },
+	{ "stable_node_chains_prune_millisecs", "2000\n" },
+	{ "smart_scan", "1\n" }, { "advisor_mode", "[none] scan-time\n" },
+	{ "advisor_max_cpu", "70\n" }, { "advisor_min_pages_to_scan", "500\n" },
+	{ "advisor_max_pages_to_scan", "30000\n" },
+	{ "advisor_target_scan_time", "200\n" }, { "pages_shared", "16\n" },
+	{ "pages_sharing", "4080\n" }, { "pages_unshared", "100\n" },
+	{ "pages_volatile", "4\n" }, { "full_scans", "12\n" },
+	{ "stable_node_chains", "0\n" }, { "stable_node_dups", "0\n" },
+	{ "general_profit", "16000000\n" }, { "ksm_zero_pages", "20\n" },
+	{ "pages_scanned", "123456\n" }, { "pages_skipped", "0\n" },
+};
+
+static void out_setup(void)
+{
+	char rel[128];
+
+	snprintf(out_root, sizeof(out_root), "/tmp/ksmctl-fuzz-out.XXXXXX");
+	if (!mkdtemp(out_root))
+		fuzz_fail("mkdtemp: %s", strerror(errno));
+	out_mkdirs("sys/kernel/mm/ksm");
+	out_mkdirs("proc/sys/kernel");
+	for (size_t i = 0; i < ARRAY_SIZE(out_knobs); i++) {
+		snprintf(rel, sizeof(rel), "sys/kernel/mm/ksm/%s", out_knobs[i][0]);
+		out_puts(rel, out_knobs[i][1]);
+	}
+	out_puts("proc/meminfo", "MemTotal: 32803240 kB\nMemFree: 30000000 kB\n"
+		 "MemAvailable: 31000000 kB\n");
+	for (int i = 0; i < OUT_PIDS; i++) {
+		char status[256];
+		int pid = 100 * (i + 1);
+
+		snprintf(rel, sizeof(rel), "proc/%d", pid);
+		out_mkdirs(rel);
+		snprintf(rel, sizeof(rel), "proc/%d/status", pid);
+		snprintf(status, sizeof(status), "Name:\tx\nPid:\t%d\n"
+			 "Uid:\t%d\t%d\t%d\t%d\n", pid, 4242 + i, 4242 + i,
+			 4242 + i, 4242 + i);
+		out_puts(rel, status);
+		snprintf(rel, sizeof(rel), "proc/%d/ksm_stat", pid);
+		out_puts(rel, "ksm_rmap_items 600000\nksm_zero_pages 2000\n"
+			 "ksm_merging_pages 450000\nksm_process_profit 1812992000\n"
+			 "ksm_merge_any: no\nksm_mergeable: yes\n");
+		snprintf(rel, sizeof(rel), "proc/%d/ksm_merging_pages", pid);
+		out_puts(rel, "450000\n");
+		snprintf(rel, sizeof(rel), "proc/%d/cmdline", pid);
+		out_write(rel, "qemu\0-name\0guest=web\0", 21);
+	}
+	if (ksm_root_open(&out_handle, out_root))
+		fuzz_fail("cannot open %s", out_root);
+	/* what a command writes to stdout and stderr, read back after it */
+	for (int i = 0; i < 2; i++) {
+		out_file[i] = tmpfile();
+		if (!out_file[i])
+			fuzz_fail("tmpfile: %s", strerror(errno));
+	}
+}
+
+/* The next field of the input: up to 47 bytes, its length first. */
+static size_t out_field(const uint8_t **p, size_t *left, char *buf)
+{
+	size_t len;
+
+	if (!*left) {
+		buf[0] = '\0';
+		return 0;
+	}
+	len = **p % 48;
+	(*p)++;
+	(*left)--;
+	if (len > *left)
+		len = *left;
+	memcpy(buf, *p, len);
+	buf[len] = '\0';
+	*p += len;
+	*left -= len;
+	return len;
+}
+
+/* One stream as text: UTF-8, and no control byte but the newline. */
+static void out_check_text(const char *cmd, const char *what, const char *s,
+			   size_t len)
+{
+	for (size_t i = 0; i < len; ) {
+		const unsigned char *c = (const unsigned char *)s + i;
+		size_t l = *c == '\n' ? 1 : utf8_len(c);
+
+		if (!l || *c == 0x7f || (*c < 0x20 && *c != '\n') ||
+		    i + l > len)
+			fuzz_fail("%s: %s: byte 0x%02x at %zu is not text", cmd,
+				  what, *c, i);
+		i += l;
+	}
+}
+
+static void out_check_json(const char *cmd, const char *s, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	if (!o || json_tokener_get_parse_end(tok) + 1 < len)
+		fuzz_fail("%s: not one JSON value (%s)", cmd,
+			  json_tokener_error_desc(json_tokener_get_error(tok)));
+	json_object_put(o);
+	json_tokener_free(tok);
+}
+
+static bool out_name_char(char c, bool first)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       c == ':' || (!first && c >= '0' && c <= '9');
+}
+
+static int out_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The export: Prometheus text exposition format, line by line (HELP and
+ * TYPE; name{label="value",...} number, values escaping only \\, \" and
+ * \n), and every series (name and labels) once.
+ */
+static void out_check_prometheus(const char *s, size_t len)
+{
+	char *copy = strndup(s, len), *line, *save = NULL;
+	char **series = NULL;
+	size_t n = 0;
+
+	if (!copy)
+		abort();
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *end;
+
+		if (!strncmp(p, "# HELP ", 7) || !strncmp(p, "# TYPE ", 7))
+			continue;
+		if (!out_name_char(*p, true))
+			fuzz_fail("export: not a sample: %s", line);
+		while (out_name_char(*p, false))
+			p++;
+		if (*p == '{') {
+			for (p++; *p != '}'; ) {
+				if (!out_name_char(*p, true))
+					fuzz_fail("export: bad label name: %s", line);
+				while (out_name_char(*p, false))
+					p++;
+				if (p[0] != '=' || p[1] != '"')
+					fuzz_fail("export: bad label: %s", line);
+				for (p += 2; *p != '"'; p++) {
+					if (!*p)
+						fuzz_fail("export: label value not closed: %s", line);
+					if (*p == '\\' && !strchr("\\\"n", *++p))
+						fuzz_fail("export: bad escape in: %s", line);
+				}
+				p++;
+				if (*p == ',')
+					p++;
+				else if (*p != '}')
+					fuzz_fail("export: bad label list: %s", line);
+			}
+			p++;
+		}
+		if (*p != ' ')
+			fuzz_fail("export: no value: %s", line);
+		*p = '\0';
+		strtod(p + 1, &end);
+		if (end == p + 1 || *end)
+			fuzz_fail("export: bad value in: %s", line);
+		series = realloc(series, (n + 1) * sizeof(*series));
+		if (!series)
+			abort();
+		series[n++] = line;
+	}
+	qsort(series, n, sizeof(*series), out_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(series[i - 1], series[i]))
+			fuzz_fail("export: series twice: %s", series[i]);
+	free(series);
+	free(copy);
+}
+
+static char out_buf[2][1 << 20];
+
+/* Run a command as ksmctl would; what it wrote is in out_buf, with lens. */
+static void out_run(const char *const *args, size_t lens[2])
+{
+	const struct ksm_command *cmd = ksm_command_find(args[0]);
+	struct ksm_ctx ctx = { .sysroot = out_root, .root = out_handle };
+	char *argv[16];
+	int argc = 0;
+
+	while (args[argc]) {
+		argv[argc] = (char *)args[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	FILE *saved[2] = { stdout, stderr };
+
+	for (int i = 0; i < 2; i++) {
+		rewind(out_file[i]);
+		if (ftruncate(fileno(out_file[i]), 0))
+			abort();
+	}
+	fflush(stdout);
+	fflush(stderr);
+	/* the streams the commands print to: glibc lets them be assigned */
+	stdout = out_file[0];
+	stderr = out_file[1];
+	optind = 0;
+	cmd->run(&ctx, argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	stdout = saved[0];
+	stderr = saved[1];
+	for (int i = 0; i < 2; i++) {
+		ssize_t n = pread(fileno(out_file[i]), out_buf[i],
+				  sizeof(out_buf[i]) - 1, 0);
+
+		lens[i] = n > 0 ? (size_t)n : 0;
+		out_buf[i][lens[i]] = '\0';
+	}
+}
+
+static void fuzz_output(const char *text, const uint8_t *data, size_t size)
+{
+	static const char *const cmds[][8] = {
+		{ "status", "--json", NULL },
+		{ "status", NULL },
+		{ "ps", "--output-all", NULL },
+		{ "ps", "-J", "--output-all", NULL },
+		{ "ps", "-J", "-g", "unit", NULL },
+		{ "export", "-g", "unit,comm,cgroup,vm", NULL },
+	};
+	char comm[OUT_PIDS][64], cg[OUT_PIDS][64], release[64], value[64];
+	char unknown[64], rel[160], esc[256];
+	const uint8_t *p = data;
+	size_t left = size, knob = 0;
+
+	(void)text;
+	if (!out_handle)
+		out_setup();
+	for (int i = 0; i < OUT_PIDS; i++) {
+		out_field(&p, &left, comm[i]);
+		out_field(&p, &left, cg[i]);
+	}
+	out_field(&p, &left, release);
+	out_field(&p, &left, value);
+	if (left) {
+		knob = *p++ % ARRAY_SIZE(out_knobs);
+		left--;
+	}
+	out_field(&p, &left, unknown);
+	/* the third process is called what the first one's name escapes to */
+	ksm_escape(comm[0], esc, sizeof(esc));
+	snprintf(comm[2], sizeof(comm[2]), "%.15s", esc);
+	for (int i = 0; i < OUT_PIDS; i++) {
+		char line[160];
+		static const char *const cg_fmt[OUT_PIDS] = {
+			"0::/system.slice/%s.service\n",
+			"0::/machine.slice/machine-qemu%s.scope/libvirt/emulator\n",
+			"0::%s\n",
+		};
+
+		snprintf(rel, sizeof(rel), "proc/%d/comm", 100 * (i + 1));
+		snprintf(line, sizeof(line), "%s\n", comm[i]);
+		out_puts(rel, line);
+		snprintf(rel, sizeof(rel), "proc/%d/cgroup", 100 * (i + 1));
+		snprintf(line, sizeof(line), cg_fmt[i], cg[i]);
+		out_puts(rel, line);
+	}
+	snprintf(rel, sizeof(rel), "%s\n", release);
+	out_puts("proc/sys/kernel/osrelease", rel);
+	snprintf(rel, sizeof(rel), "sys/kernel/mm/ksm/%s", out_knobs[knob][0]);
+	out_puts(rel, value);
+	/* a file the table does not know: any name a directory may hold */
+	for (char *c = unknown; *c; c++)
+		if (*c == '/')
+			*c = '_';
+	if (unknown[0] && strcmp(unknown, ".") && strcmp(unknown, "..")) {
+		snprintf(rel, sizeof(rel), "sys/kernel/mm/ksm/%s", unknown);
+		out_puts(rel, "1\n");
+	}
+	for (size_t c = 0; c < ARRAY_SIZE(cmds); c++) {
+		size_t lens[2];
+
+		out_run(cmds[c], lens);
+		out_check_text(cmds[c][0], "stdout", out_buf[0], lens[0]);
+		out_check_text(cmds[c][0], "stderr", out_buf[1], lens[1]);
+		if (cmds[c][1] && (!strcmp(cmds[c][1], "--json") ||
+				   !strcmp(cmds[c][1], "-J")))
+			out_check_json(cmds[c][0], out_buf[0], lens[0]);
+		if (!strcmp(cmds[c][0], "export"))
+			out_check_prometheus(out_buf[0], lens[0]);
+	}
+	/* as it was, for the next input */
+	snprintf(rel, sizeof(rel), "sys/kernel/mm/ksm/%s", out_knobs[knob][0]);
+	out_puts(rel, out_knobs[knob][1]);
+	if (unknown[0] && strcmp(unknown, ".") && strcmp(unknown, "..")) {
+		char path[PATH_MAX];
+		bool known = false;
+
+		for (size_t i = 0; i < ARRAY_SIZE(out_knobs); i++)
+			known |= !strcmp(unknown, out_knobs[i][0]);
+		snprintf(path, sizeof(path), "%s/sys/kernel/mm/ksm/%s", out_root, unknown);
+		if (!known)
+			unlink(path);
+	}
 }
 
 /* ---- the target ----------------------------------------------------- */

@@ -128,4 +128,15 @@ printf 'evil\033[2J\033]0;title\007name' | put escape hand-ansi
 printf 'caf\303\251 \342\202\254 \360\237\230\200 \300\200 \355\240\200 \302\233' |
 	put escape hand-utf8
 printf 'a\\b\tc\rd\ne\177' | put escape hand-controls
+printf 'x\\xff\\\\n\\x1b' | put escape hand-backslashes
+
+# --- whole commands (the output target): fields each prefixed with their
+# length (mod 48): comm and cgroup of three processes, the release, one
+# knob file's content, which knob, the name of a file the table lacks
+printf '\001\377\001\377\004\\xff\001a\000\000\000\000\000' | put output hand-ff-collision
+printf '\007\033[2J\377\n\012a\\x2db\377c\n\003a\nb\005\033]0;x\000\000\0136.12\033[2J\376\002x\n\016\004new\033' |
+	put output hand-controls
+printf '\00515.0\000\005\\\\x1b\000\000\000\000\005garbage\017\000' | put output hand-backslashes
+printf '\003\302\233\000\004\355\240\200q\000\000\000\000\02518446744073709551615\016\000' |
+	put output hand-c1-huge
 echo "seeded: $(find "$corpus" -type f | wc -l) files in $(find "$corpus" -mindepth 1 -type d | wc -l) corpora"

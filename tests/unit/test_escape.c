@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -26,11 +27,25 @@ static const struct {
 	{ "a b\"'$", "a b\"'$" },
 	{ "a\nb", "a\\nb" },
 	{ "\t\r", "\\t\\r" },
-	{ "back\\slash", "back\\\\slash" },
 	{ "\033[2J", "\\x1b[2J" },
 	{ "\x01\x1f", "\\x01\\x1f" },
 	{ "\x7f", "\\x7f" },
-	{ "/system.slice/a\\x2db.service", "/system.slice/a\\\\x2db.service" },
+	/* a backslash stays, unless what follows could read as an escape */
+	{ "back\\slash", "back\\slash" },
+	{ "/system.slice/a\\x2db.service", "/system.slice/a\\x2db.service" },
+	{ "a\\", "a\\" },
+	{ "\\\\", "\\\\\\" },				/* \\ -> \\\ */
+	{ "a\\nb", "a\\\\nb" },
+	{ "a\\t\\r", "a\\\\t\\\\r" },
+	{ "\\xff", "\\\\xff" },			/* the text "\xff" */
+	{ "\xff", "\\xff" },				/* the byte */
+	{ "\\x1b", "\\\\x1b" },
+	{ "\\x7f\\x80\\x20", "\\\\x7f\\\\x80\\x20" },
+	{ "\\xFF", "\\xFF" },			/* escapes are lowercase */
+	{ "\\xf", "\\xf" },
+	{ "\\\033", "\\\\\\x1b" },			/* before an escape */
+	{ "\\\xff", "\\\\\\xff" },
+	{ "\\\xc3\xa9", "\\\xc3\xa9" },		/* before UTF-8: stays */
 	/* valid UTF-8 passes: 2, 3 and 4 bytes */
 	{ "caf\xc3\xa9", "caf\xc3\xa9" },
 	{ "\xe2\x82\xac", "\xe2\x82\xac" },
@@ -154,12 +169,101 @@ static void test_random_bytes(void **state)
 	}
 }
 
+
+/* Undo ksm_escape(): the decoding escape.h promises; -1 if it is none. */
+static long unescape(const char *in, char *out)
+{
+	long n = 0;
+
+	while (*in) {
+		unsigned int v;
+
+		if (in[0] == '\\' && in[1] == '\\') {
+			out[n++] = '\\';
+			in += 2;
+		} else if (in[0] == '\\' && (in[1] == 'n' || in[1] == 't' ||
+					     in[1] == 'r')) {
+			out[n++] = in[1] == 'n' ? '\n' : in[1] == 't' ? '\t' : '\r';
+			in += 2;
+		} else if (in[0] == '\\' && in[1] == 'x' &&
+			   strchr("0123456789abcdef", in[2]) && in[2] &&
+			   strchr("0123456789abcdef", in[3]) && in[3] &&
+			   sscanf(in + 2, "%2x", &v) == 1 && (v < 0x20 || v >= 0x7f)) {
+			out[n++] = (char)v;
+			in += 4;
+		} else {
+			out[n++] = *in++;
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/*
+ * Injective: every output decodes to its input, so two inputs never share
+ * an output; random bytes with many backslashes, x and hex digits.
+ */
+static void test_injective(void **state)
+{
+	static const char alphabet[] = "\\\\\\xxnr09afAF\n\t\x1b\x7f\x80\xc3\xa9\xff-.";
+	(void)state;
+	for (int iter = 0; iter < 50000; iter++) {
+		char in[24], out[24 * 4 + 1], back[sizeof(in)];
+		size_t len = rng() % (sizeof(in) - 1);
+
+		for (size_t i = 0; i < len; i++)
+			in[i] = alphabet[rng() % (sizeof(alphabet) - 1)];
+		in[len] = '\0';
+		assert_int_equal(ksm_escape(in, out, sizeof(out)), ksm_escape_len(in));
+		if (unescape(out, back) != (long)strlen(in) || strcmp(back, in))
+			fail_msg("iteration %d: the output does not decode to the input", iter);
+	}
+	/* the collision of the old unit escape: a byte and its text */
+	{
+		char a[16], b[16];
+
+		ksm_escape("a\xff" "b", a, sizeof(a));
+		ksm_escape("a\\xffb", b, sizeof(b));
+		assert_string_not_equal(a, b);
+	}
+}
+
+/* The guard of whole lines leaves escaped text as it is. */
+static void test_controls(void **state)
+{
+	char out[64], twice[64];
+	char *dup;
+
+	(void)state;
+	ksm_escape_controls("a\\nb\n\033\xff\\", out, sizeof(out));
+	assert_string_equal(out, "a\\nb\\n\\x1b\\xff\\");
+	for (int iter = 0; iter < 20000; iter++) {
+		unsigned char in[16];
+		size_t len = rng() % (sizeof(in) - 1);
+
+		for (size_t i = 0; i < len; i++)
+			in[i] = (unsigned char)(1 + rng() % 255);
+		in[len] = '\0';
+		ksm_escape((const char *)in, out, sizeof(out));
+		ksm_escape_controls(out, twice, sizeof(twice));
+		assert_string_equal(out, twice);
+	}
+	dup = ksm_escape_dup("x\033");
+	assert_non_null(dup);
+	assert_string_equal(dup, "x\\x1b");
+	free(dup);
+	assert_int_equal(ksm_escape_len(""), 0);
+	assert_int_equal(ksm_escape_len("\xff\\n"), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test(test_injective),
+		cmocka_unit_test(test_controls),
 	};
 
 	return cmocka_run_group_tests_name("escape", tests, NULL, NULL);

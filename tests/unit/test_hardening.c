@@ -111,7 +111,14 @@ static void test_profit_overflow(void **state)
 					    "ksm_merging_pages 18446744073709551615\n",
 					    &st), 0);
 	ksm_procstat_finish(&st, 4096);
-	assert_true(st.profit == LLONG_MAX - 64);
+	/* 2^76 bytes saved less 64: beyond 63 bits, so the saturated limit */
+	assert_true(st.profit == LLONG_MAX);
+	/* both terms beyond 64 bits: the difference is unknown, not 0 */
+	assert_int_equal(ksm_procstat_parse("ksm_rmap_items 18446744073709551615\n"
+					    "ksm_merging_pages 18446744073709551615\n",
+					    &st), 0);
+	ksm_procstat_finish(&st, 4096);
+	assert_false(st.profit_known);
 }
 
 /*

@@ -5,6 +5,7 @@
  * sizes other than 4096 too.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -472,6 +473,272 @@ static void test_findings_healthy_and_limits(void **state)
 	assert_string_equal(ksm_severity_name(SEV_WARNING), "warning");
 }
 
+
+
+/*
+ * bytes = pages x page size and the sums of counters saturate: a counter
+ * near 2^52 or at 2^64 - 1 never wraps a figure to a small one (it made
+ * the unmerge estimate "0B, fits", and 2^64 - 1 printed as "-4K").
+ */
+static void test_counters_saturate(void **state)
+{
+	static const unsigned long long huge[] = {
+		0, 1000, 1ULL << 52, (1ULL << 52) + 1, 1ULL << 58, 1ULL << 63,
+		ULLONG_MAX - 1, ULLONG_MAX,
+	};
+	static const long pages[] = { 4096, 65536 };
+	static const enum ksm_knob_id ids[] = {
+		KSM_PAGES_SHARED, KSM_PAGES_SHARING, KSM_PAGES_UNSHARED,
+		KSM_PAGES_VOLATILE, KSM_ZERO_PAGES,
+	};
+	const unsigned __int128 umax = ULLONG_MAX;
+
+	(void)state;
+	for (size_t p = 0; p < sizeof(pages) / sizeof(pages[0]); p++)
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+	for (size_t a = 0; a < sizeof(huge) / sizeof(huge[0]); a++)
+	for (size_t b = 0; b < sizeof(huge) / sizeof(huge[0]); b++) {
+		unsigned long long c[5] = { 7, 9, 11, 13, 17 };
+		unsigned __int128 rmap, saved, rbytes;
+		struct ksm_sample s;
+		struct ksm_metrics m;
+
+		c[i] = huge[a];
+		c[(i + 1) % 5] = huge[b];
+		system_612(&s, pages[p]);
+		for (int k = 0; k < 5; k++)
+			set(&s, ids[k], (long long)c[k]);
+		/* ksm_zero_pages is signed: a huge reading is a negative one */
+		if ((long long)c[4] < 0)
+			c[4] = 0;
+		ksm_metrics_compute(&s, &m);
+		rmap = (unsigned __int128)c[0] + c[1] + c[2] + c[3];
+		saved = ((unsigned __int128)c[1] + c[4]) * (unsigned long)pages[p];
+		rbytes = (rmap > umax ? umax : rmap) * KSM_RMAP_ITEM_SIZE;
+		assert_true(m.rmap_items == (rmap > umax ? ULLONG_MAX :
+					     (unsigned long long)rmap));
+		assert_true(m.saved_bytes == (saved > umax ? ULLONG_MAX :
+					      (unsigned long long)saved));
+		assert_true(m.unmerge_bytes == m.saved_bytes);
+		assert_true(m.rmap_bytes == (rbytes > umax ? ULLONG_MAX :
+					     (unsigned long long)rbytes));
+		if (!(m.unknown & KSM_M_PROFIT)) {
+			__int128 diff = (__int128)m.saved_bytes - (__int128)m.rmap_bytes;
+
+			assert_true(m.general_profit ==
+				    (diff > LLONG_MAX ? LLONG_MAX :
+				     diff < LLONG_MIN ? LLONG_MIN : (long long)diff));
+		} else {
+			assert_true(m.saved_bytes == ULLONG_MAX &&
+				    m.rmap_bytes == ULLONG_MAX);
+		}
+		if (!isnan(m.effectiveness_pct))
+			assert_true(m.effectiveness_pct >= 0 &&
+				    m.effectiveness_pct <= 100.0 + 1e-9);
+	}
+}
+
+/* ---- fail closed: a value that could not be read is unknown, not 0 ---- */
+
+/* How a file can fail: held no value, unreadable, not a file. */
+static const int bad_errs[] = {
+	-EBADMSG, -EACCES, -EIO, -EISDIR, -EBADFD, -EFBIG, -EINVAL,
+};
+
+/* Values a knob or counter file could hold; 0 for the list knobs. */
+static int values_of(enum ksm_knob_id id, long long *out)
+{
+	static const long long nums[] = {
+		0, 1, 2, 3, 10, 100, 256, 5000, 1000000, 1LL << 40,
+	};
+	const struct ksm_knob *k = &ksm_knobs[id];
+	int n = 0;
+
+	switch (k->kind) {
+	case KNOB_ULONG_LIST:
+	case KNOB_RATIO_LIST:
+		return 0;
+	case KNOB_BOOL:
+		out[n++] = 0;
+		out[n++] = 1;
+		return n;
+	case KNOB_MODE:
+		for (int i = 0; k->modes[i]; i++)
+			out[n++] = i;
+		return n;
+	default:
+		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+			out[n++] = nums[i];
+		if (k->kind == KNOB_SCOUNTER || k->kind == KNOB_INT)
+			out[n++] = -1000000;
+		return n;
+	}
+}
+
+static bool made(const struct ksm_finding *f, int n, const char *id)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(f[i].id, id))
+			return true;
+	return false;
+}
+
+static bool same_double(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || a == b;
+}
+
+/*
+ * The property: with any one file unreadable, in any way, every finding
+ * made is one that every value the file could hold makes too, and every
+ * figure not marked unknown is the figure every such value gives.  So
+ * nothing is concluded from a value that was not read.
+ */
+static void unknown_is_no_value(const struct ksm_sample *base, const char *what)
+{
+	for (int id = 0; id < KSM_KNOB_COUNT; id++) {
+		long long xs[16];
+		int nx = values_of((enum ksm_knob_id)id, xs);
+
+		for (size_t e = 0; nx && e < sizeof(bad_errs) / sizeof(bad_errs[0]); e++) {
+			struct ksm_finding fb[KSM_MAX_FINDINGS], fx[KSM_MAX_FINDINGS];
+			struct ksm_sample bad = *base, s;
+			struct ksm_metrics mb, mx;
+			int nb, n;
+
+			memset(&bad.v[id], 0, sizeof(bad.v[id]));
+			bad.v[id].err = bad_errs[e];
+			ksm_metrics_compute(&bad, &mb);
+			nb = ksm_findings(&bad, &mb, fb, KSM_MAX_FINDINGS);
+			for (int i = 0; i < nx; i++) {
+				s = *base;
+				set(&s, (enum ksm_knob_id)id, xs[i]);
+				ksm_metrics_compute(&s, &mx);
+				n = ksm_findings(&s, &mx, fx, KSM_MAX_FINDINGS);
+				for (int j = 0; j < nb; j++)
+					if (!made(fx, n, fb[j].id))
+						fail_msg("%s: %s unreadable (%d) gives finding %s, which %s = %lld does not",
+							 what, ksm_knobs[id].name, bad_errs[e],
+							 fb[j].id, ksm_knobs[id].name, xs[i]);
+#define SAME(bit, field, eq) \
+	if (!(mb.unknown & (bit)) && !(eq)) \
+		fail_msg("%s: %s unreadable (%d): " #field " is not unknown, and %s = %lld changes it", \
+			 what, ksm_knobs[id].name, bad_errs[e], ksm_knobs[id].name, xs[i])
+				SAME(KSM_M_RMAP, rmap_items, mb.rmap_items == mx.rmap_items);
+				SAME(KSM_M_RMAP, rmap_bytes, mb.rmap_bytes == mx.rmap_bytes);
+				SAME(KSM_M_SAVED, saved_bytes, mb.saved_bytes == mx.saved_bytes);
+				SAME(KSM_M_PROFIT, general_profit,
+				     mb.general_profit == mx.general_profit);
+				SAME(KSM_M_UNMERGE, unmerge_bytes,
+				     mb.unmerge_bytes == mx.unmerge_bytes);
+				SAME(KSM_M_SHARING_RATIO, sharing_ratio,
+				     same_double(mb.sharing_ratio, mx.sharing_ratio));
+				SAME(KSM_M_WASTE_RATIO, waste_ratio,
+				     same_double(mb.waste_ratio, mx.waste_ratio));
+				SAME(KSM_M_VOLATILE, volatile_share,
+				     same_double(mb.volatile_share, mx.volatile_share));
+				SAME(KSM_M_EFFECTIVENESS, effectiveness_pct,
+				     same_double(mb.effectiveness_pct, mx.effectiveness_pct));
+				SAME(KSM_M_SCAN_RATE, scan_rate_pages,
+				     same_double(mb.scan_rate_pages, mx.scan_rate_pages));
+#undef SAME
+			}
+		}
+	}
+}
+
+static void test_unreadable_findings_property(void **state)
+{
+	struct ksm_sample s;
+
+	(void)state;
+	/* running and merging well, with the kernel's general_profit */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_SHARED, 16);
+	set(&s, KSM_PAGES_SHARING, 4080);
+	set(&s, KSM_PAGES_UNSHARED, 100);
+	set(&s, KSM_PAGES_VOLATILE, 4);
+	set(&s, KSM_GENERAL_PROFIT, 16000000);
+	unknown_is_no_value(&s, "merging");
+	/* stopped with pages merged; profit computed (no general_profit) */
+	system_612(&s, 4096);
+	set(&s, KSM_RUN, 0);
+	set(&s, KSM_PAGES_SHARED, 3);
+	set(&s, KSM_PAGES_SHARING, 9);
+	unknown_is_no_value(&s, "stopped, merged");
+	/* stopped, nothing merged; unmerged */
+	system_612(&s, 4096);
+	set(&s, KSM_RUN, 0);
+	unknown_is_no_value(&s, "stopped");
+	set(&s, KSM_RUN, 2);
+	unknown_is_no_value(&s, "unmerged");
+	/* running, nothing registered; the first scan */
+	system_612(&s, 65536);
+	unknown_is_no_value(&s, "nothing registered");
+	set(&s, KSM_FULL_SCANS, 0);
+	set(&s, KSM_PAGES_UNSHARED, 7);
+	unknown_is_no_value(&s, "first scan");
+	/* scanning for nothing, volatile, a negative profit */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_SHARED, 1);
+	set(&s, KSM_PAGES_SHARING, 10);
+	set(&s, KSM_PAGES_UNSHARED, 100000);
+	set(&s, KSM_PAGES_VOLATILE, 500000);
+	unknown_is_no_value(&s, "wasteful");
+	set(&s, KSM_PAGES_SHARING, 0);
+	unknown_is_no_value(&s, "nothing merged");
+	/* sleep 0, a fast scan, sharing near its limit */
+	system_612(&s, 4096);
+	set(&s, KSM_SLEEP_MILLISECS, 0);
+	set(&s, KSM_PAGES_SHARED, 10);
+	set(&s, KSM_PAGES_SHARING, 2500);
+	unknown_is_no_value(&s, "sleepless");
+	set(&s, KSM_SLEEP_MILLISECS, 1);
+	set(&s, KSM_PAGES_TO_SCAN, 100000);
+	unknown_is_no_value(&s, "fast");
+	/* the advisor on */
+	set(&s, KSM_ADVISOR_MODE, 1);
+	unknown_is_no_value(&s, "advisor");
+}
+
+/* The instances the issue names: what today's main concluded from 0. */
+static void test_unreadable_examples(void **state)
+{
+	struct ksm_sample s;
+	struct ksm_metrics m;
+
+	(void)state;
+	/* run holds garbage: not "ksmd is stopped" */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_SHARED, 3);
+	set(&s, KSM_PAGES_SHARING, 9);
+	s.v[KSM_RUN].err = -EBADMSG;
+	find(&s);
+	expect_none("stopped");
+	expect_none("stopped-merged");
+	expect_none("unmerged");
+	/* pages_sharing unreadable: saved, unmerge and profit are unknown */
+	system_612(&s, 4096);
+	set(&s, KSM_PAGES_SHARED, 3);
+	s.v[KSM_PAGES_SHARING].err = -EACCES;
+	ksm_metrics_compute(&s, &m);
+	assert_true(m.unknown & KSM_M_SAVED);
+	assert_true(m.unknown & KSM_M_UNMERGE);
+	assert_true(m.unknown & KSM_M_PROFIT);
+	assert_true(m.unknown & KSM_M_RMAP);
+	assert_true(isnan(m.sharing_ratio));
+	/* the kernel lacks a file (-ENOENT): that is no unknown */
+	system_612(&s, 4096);
+	s.v[KSM_ZERO_PAGES].err = -ENOENT;
+	s.v[KSM_PAGES_SKIPPED].err = -ENOENT;
+	ksm_metrics_compute(&s, &m);
+	assert_int_equal(m.unknown, 0);
+	/* pages_to_scan unreadable: the scan rate is unknown, not "n/a" */
+	s.v[KSM_PAGES_TO_SCAN].err = -EBADMSG;
+	ksm_metrics_compute(&s, &m);
+	assert_int_equal(m.unknown, KSM_M_SCAN_RATE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +751,9 @@ int main(void)
 		cmocka_unit_test(test_findings_waste),
 		cmocka_unit_test(test_findings_sharing),
 		cmocka_unit_test(test_findings_healthy_and_limits),
+		cmocka_unit_test(test_counters_saturate),
+		cmocka_unit_test(test_unreadable_findings_property),
+		cmocka_unit_test(test_unreadable_examples),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);

@@ -5,12 +5,14 @@
  * target, damped, bounded, quiet inside the deadband, nothing while
  * ksmd does not run).
  */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -141,6 +143,50 @@ static void nothing_while_ksmd_stopped(void **state)
 	/* nor when no time passed */
 	b = a;
 	assert_false(ksm_pacer_step(&p, &a, &b));
+}
+
+
+/*
+ * A counter that could not be read is not 0: a reading from such a
+ * sample moves nothing (read as 0, full_scans and the merged count fell
+ * and rose, and the pacer took it for work or for idleness).
+ */
+static void nothing_from_unreadable_counters(void **state)
+{
+	static const enum ksm_knob_id ids[] = {
+		KSM_RUN, KSM_PAGES_SCANNED, KSM_FULL_SCANS, KSM_PAGES_SHARING,
+		KSM_ZERO_PAGES,
+	};
+	struct ksm_pace_reading a, b;
+	struct ksm_pacer p;
+	struct ksm_sample s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		s.page_size = 4096;
+		s.v[KSM_RUN].u = 1;
+		s.v[KSM_FULL_SCANS].u = 10;
+		s.v[KSM_PAGES_SHARING].u = 1000;
+		s.v[KSM_PAGES_SCANNED].u = 100000;
+		s.when.tv_sec = 100;
+		ksm_pace_reading_fill(&a, &s);
+		a.cpu_ns = 0;
+		s.when.tv_sec = 110;
+		s.v[KSM_PAGES_SCANNED].u = 900000;
+		s.v[KSM_FULL_SCANS].u = 14;
+		s.v[ids[i]].err = -EBADMSG;
+		ksm_pace_reading_fill(&b, &s);
+		b.cpu_ns = 9000000000ULL;	/* 90 %: far off any target */
+		ksm_pacer_init(&p, 0.2, 1000);
+		{
+			unsigned long long pages = p.pages, sleep = p.sleep_ms;
+
+			if (ksm_pacer_step(&p, &a, &b) || p.pages != pages ||
+			    p.sleep_ms != sleep)
+				fail_msg("%s unreadable: the pacer moved", ksm_knobs[ids[i]].name);
+		}
+	}
 }
 
 static void idle_drops_to_the_idle_share(void **state)
@@ -313,6 +359,7 @@ int main(void)
 		cmocka_unit_test(idle_after_two_quiet_full_scans),
 		cmocka_unit_test(steps_towards_the_target),
 		cmocka_unit_test(nothing_while_ksmd_stopped),
+		cmocka_unit_test(nothing_from_unreadable_counters),
 		cmocka_unit_test(idle_drops_to_the_idle_share),
 		cmocka_unit_test(waits_for_a_few_cycles),
 		cmocka_unit_test(overspending_is_paid_back),

@@ -742,6 +742,51 @@ static void test_psum_have(void **state)
 	assert_true(sum.st.have & BIT(KSM_PF_RMAP));
 }
 
+
+/* Sums of counters saturate: a huge member never wraps the total to 0. */
+static void test_psum_saturates(void **state)
+{
+	static const unsigned long long huge[] = {
+		1ULL << 52, 1ULL << 63, ULLONG_MAX - 1, ULLONG_MAX,
+	};
+	struct ksm_proc a = { .pid = 1 }, b = { .pid = 2 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		for (size_t j = 0; j < sizeof(huge) / sizeof(huge[0]); j++) {
+			struct ksm_psum sum = { 0 };
+			unsigned __int128 exact = (unsigned __int128)huge[i] + huge[j];
+			unsigned long long want = exact > ULLONG_MAX ? ULLONG_MAX :
+						  (unsigned long long)exact;
+
+			a.st = stat_of(huge[i], huge[i], huge[i]);
+			b.st = stat_of(huge[j], huge[j], huge[j]);
+			a.st.profit = LLONG_MAX - 1;
+			b.st.profit = (long long)(huge[j] >> 1);
+			ksm_psum_add(&sum, &a);
+			ksm_psum_add(&sum, &b);
+			assert_true(sum.st.rmap_items == want);
+			assert_true(sum.st.merging_pages == want);
+			assert_true(sum.st.zero_pages == want);
+			assert_true(sum.st.profit == LLONG_MAX);
+			/* a share of a saturated system is still a share */
+			assert_true(ksm_share_pct(&a.st, &sum.st) <= 100.0);
+		}
+	}
+	/* and a negative profit does not wrap to a huge positive one */
+	{
+		struct ksm_psum sum = { 0 };
+
+		a.st = stat_of(1, 1, 1);
+		b.st = stat_of(1, 1, 1);
+		a.st.profit = LLONG_MIN + 1;
+		b.st.profit = -2;
+		ksm_psum_add(&sum, &a);
+		ksm_psum_add(&sum, &b);
+		assert_true(sum.st.profit == LLONG_MIN);
+	}
+}
+
 static void test_group_by_names(void **state)
 {
 	(void)state;
@@ -849,6 +894,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_and_total, setup_615,
 						teardown),
 		cmocka_unit_test(test_psum_have),
+		cmocka_unit_test(test_psum_saturates),
 		cmocka_unit_test(test_group_by_names),
 		cmocka_unit_test(test_totals_vs_system),
 	};

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -147,13 +149,155 @@ static void test_write(void **state)
 			 -EISDIR);
 	assert_int_equal(ksm_root_write(f->root, "proc/meminfo/x", "1"),
 			 -ENOTDIR);
-	/* a device that refuses the write: its errno comes back */
+	/* a device where a knob should be is refused, written or not */
 	tu_symlink(f->dir, "full", "/dev/full");
-	assert_int_equal(ksm_root_write(f->root, "full", "1"), -ENOSPC);
-	/* an empty write is still one write */
+	assert_int_equal(ksm_root_write(f->root, "full", "1"), -EBADFD);
 	tu_symlink(f->dir, "null", "/dev/null");
-	assert_int_equal(ksm_root_write(f->root, "null", ""), 0);
-	assert_int_equal(ksm_root_write(f->root, "null", "12345"), 0);
+	assert_int_equal(ksm_root_write(f->root, "null", ""), -EBADFD);
+	/* an empty write is still one write */
+	tu_write(f->dir, "empty", "x");
+	assert_int_equal(ksm_root_write(f->root, "empty", ""), 0);
+	assert_string_equal(tu_read(f->dir, "empty"), "");
+}
+
+/*
+ * No read may block, and only regular files are read (sysfs and procfs
+ * files are regular): a FIFO, socket, device or directory where a knob,
+ * a /proc file or a configuration file should be is refused at once.
+ * alarm(): a read that blocks kills the test instead of hanging it.
+ */
+static void make_fifo(const char *dir, const char *rel)
+{
+	char path[PATH_MAX];
+
+	tu_path(path, sizeof(path), dir, rel);
+	unlink(path);
+	if (mkfifo(path, 0644) < 0)
+		fail_msg("mkfifo %s: %s", path, strerror(errno));
+}
+
+static void test_read_fifo(void **state)
+{
+	struct fixture *f = *state;
+	unsigned long long v = 42;
+	char buf[16] = "x";
+
+	alarm(10);
+	make_fifo(f->dir, "sys/kernel/mm/ksm/run");
+	/* nobody writes: open(2) would wait for a writer */
+	assert_int_equal(ksm_root_read(f->root, "sys/kernel/mm/ksm/run", buf,
+				       sizeof(buf)), -EBADFD);
+	assert_string_equal(buf, "");
+	assert_int_equal(ksm_root_read_ull(f->root, "sys/kernel/mm/ksm/run", &v),
+			 -EBADFD);
+	alarm(0);
+}
+
+static void test_read_fifo_writer(void **state)
+{
+	struct fixture *f = *state;
+	char buf[16], path[PATH_MAX];
+	int wfd;
+
+	alarm(10);
+	make_fifo(f->dir, "proc/meminfo");
+	tu_path(path, sizeof(path), f->dir, "proc/meminfo");
+	/* a writer holds it open and writes nothing: read(2) would wait */
+	wfd = open(path, O_RDWR | O_NONBLOCK);
+	assert_true(wfd >= 0);
+	assert_int_equal(ksm_root_read(f->root, "proc/meminfo", buf, sizeof(buf)),
+			 -EBADFD);
+	/* ... or writes something: still not a file */
+	assert_int_equal(write(wfd, "1\n", 2), 2);
+	assert_int_equal(ksm_read_at(ksm_root_fd(f->root), "proc/meminfo", buf,
+				     sizeof(buf), KSM_READ_TEXT, NULL), -EBADFD);
+	close(wfd);
+	alarm(0);
+}
+
+static void test_read_devices(void **state)
+{
+	struct fixture *f = *state;
+	char buf[16];
+
+	alarm(10);
+	/* /dev/zero never ends, /dev/null reads as an empty value */
+	tu_symlink(f->dir, "sys/kernel/mm/ksm/pages_shared", "/dev/zero");
+	assert_int_equal(ksm_root_read(f->root, "sys/kernel/mm/ksm/pages_shared",
+				       buf, sizeof(buf)), -EBADFD);
+	tu_symlink(f->dir, "sys/kernel/mm/ksm/pages_sharing", "/dev/null");
+	assert_int_equal(ksm_root_read(f->root, "sys/kernel/mm/ksm/pages_sharing",
+				       buf, sizeof(buf)), -EBADFD);
+	/* a directory in a file's place */
+	tu_make_dir_instead(f->dir, "sys/kernel/mm/ksm/run");
+	assert_int_equal(ksm_root_read(f->root, "sys/kernel/mm/ksm/run", buf,
+				       sizeof(buf)), -EISDIR);
+	alarm(0);
+}
+
+static void test_write_fifo(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX];
+	int rfd;
+
+	alarm(10);
+	make_fifo(f->dir, "sys/kernel/mm/ksm/run");
+	/* no reader: open(2) for writing would wait for one */
+	assert_int_equal(ksm_root_write(f->root, "sys/kernel/mm/ksm/run", "1"),
+			 -ENXIO);
+	/* a reader: still refused, nothing written into the pipe */
+	tu_path(path, sizeof(path), f->dir, "sys/kernel/mm/ksm/run");
+	rfd = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	assert_int_equal(ksm_root_write(f->root, "sys/kernel/mm/ksm/run", "1"),
+			 -EBADFD);
+	close(rfd);
+	alarm(0);
+}
+
+/* The one reader's flags: text files, a prefix, one read(2). */
+static void test_read_at_flags(void **state)
+{
+	struct fixture *f = *state;
+	int dfd = ksm_root_fd(f->root);
+	char buf[8];
+	size_t len = 99;
+
+	tu_write(f->dir, "etc/x.conf", "a=1\n");
+	assert_int_equal(ksm_read_at(dfd, "etc/x.conf", buf, sizeof(buf),
+				     KSM_READ_TEXT, &len), 0);
+	assert_string_equal(buf, "a=1\n");
+	assert_int_equal(len, 4);
+	/* a NUL inside: not a text file, but the length says what was read */
+	{
+		char path[PATH_MAX];
+		FILE *fp;
+
+		tu_path(path, sizeof(path), f->dir, "etc/bin");
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fwrite("a\0b", 1, 3, fp);
+		fclose(fp);
+	}
+	assert_int_equal(ksm_read_at(dfd, "etc/bin", buf, sizeof(buf),
+				     KSM_READ_TEXT, &len), -EILSEQ);
+	assert_int_equal(len, 3);
+	assert_int_equal(ksm_read_at(dfd, "etc/bin", buf, sizeof(buf), 0, &len), 0);
+	/* too long: refused, or its start */
+	tu_write(f->dir, "long", "0123456789");
+	assert_int_equal(ksm_read_at(dfd, "long", buf, sizeof(buf), 0, &len),
+			 -EFBIG);
+	assert_int_equal(ksm_read_at(dfd, "long", buf, sizeof(buf),
+				     KSM_READ_PREFIX, &len), 0);
+	assert_string_equal(buf, "0123456");
+	assert_int_equal(ksm_read_at(dfd, "missing", buf, sizeof(buf), 0, &len),
+			 -ENOENT);
+	assert_int_equal(len, 0);
+	assert_string_equal(ksm_read_strerror(-EBADFD),
+			    "not a regular file (a FIFO, socket or device)");
+	assert_string_equal(ksm_read_strerror(-ENOENT), strerror(ENOENT));
+	assert_string_equal(ksm_read_strerror(-EISDIR), strerror(EISDIR));
 }
 
 static int writable_unprivileged(void *data)
@@ -247,6 +391,11 @@ int main(void)
 		T(test_read),
 		T(test_read_sizes),
 		T(test_write),
+		T(test_read_fifo),
+		T(test_read_fifo_writer),
+		T(test_read_devices),
+		T(test_write_fifo),
+		T(test_read_at_flags),
 		T(test_exists_writable),
 		T(test_opendir),
 		T(test_read_ull),

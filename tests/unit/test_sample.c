@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,10 +205,10 @@ static void test_bad_files(void **state)
 
 	assert_int_equal(ksm_sample_read(f->root, &s), 0);
 	assert_int_equal(s.v[KSM_PAGES_TO_SCAN].err, -EISDIR);
-	assert_int_equal(s.v[KSM_SLEEP_MILLISECS].err, -EINVAL);
-	assert_int_equal(s.v[KSM_ADVISOR_MODE].err, -EINVAL);
-	assert_int_equal(s.v[KSM_PAGES_SHARED].err, -EINVAL);
-	assert_int_equal(s.v[KSM_PAGES_SHARING].err, -EFBIG);
+	assert_int_equal(s.v[KSM_SLEEP_MILLISECS].err, -EBADMSG);
+	assert_int_equal(s.v[KSM_ADVISOR_MODE].err, -EBADMSG);
+	assert_int_equal(s.v[KSM_PAGES_SHARED].err, -EBADMSG);
+	assert_int_equal(s.v[KSM_PAGES_SHARING].err, -EBADMSG);
 	assert_int_equal(ksm_u(&s, KSM_PAGES_SHARING), 0);
 	assert_false(ksm_has(&s, KSM_PAGES_TO_SCAN));
 	assert_int_equal(ksm_u(&s, KSM_RUN), 1);
@@ -279,6 +281,121 @@ static void test_knob_read_and_path(void **state)
 	assert_int_equal(v.u, 0);
 }
 
+
+/*
+ * Fail closed: every way a file can hold no value is -EBADMSG, told apart
+ * from a file the kernel lacks (-ENOENT), kept (what it held) for the
+ * message, and never read as 0.
+ */
+static void test_garbage_is_not_absent(void **state)
+{
+	static const char *const garbage[] = {
+		"", "\n", "x", "x\n", "garbage\n", "1x\n", "0x10\n", " 1\n",
+		"1.5\n", "\xff\n", "-\n", "+\n", "1\n\n", "18446744073709551616\n",
+		"\033[2J\n", "[none\n", "none scan-time\n",
+	};
+	struct fixture *f = *state;
+	struct ksm_sample s;
+	char rel[128], why[256];
+
+	for (size_t g = 0; g < TU_ARRAY_SIZE(garbage); g++) {
+		for (size_t i = 0; i < TU_ARRAY_SIZE(files_612); i++) {
+			const struct ksm_knob *k = ksm_knob_find(files_612[i].name);
+			enum ksm_knob_id id = ksm_knob_id(k);
+			struct ksm_value v;
+
+			/* some of these are a value of some knob: skip those */
+			if (!ksm_knob_parse_shown(k, garbage[g], &v))
+				continue;
+			snprintf(rel, sizeof(rel), KSM_DIR "%s", files_612[i].name);
+			tu_write(f->dir, rel, garbage[g]);
+			assert_int_equal(ksm_sample_read(f->root, &s), 0);
+			if (s.v[id].err != -EBADMSG)
+				fail_msg("%s holding \"%s\": err %d, not -EBADMSG",
+					 k->name, garbage[g], s.v[id].err);
+			assert_true(ksm_bad(&s, id));
+			assert_false(ksm_has(&s, id));
+			assert_string_equal(s.held[id], garbage[g]);
+			ksm_sample_why(&s, id, why, sizeof(why));
+			/* one line, no control byte, says what it held */
+			for (const char *c = why; *c; c++)
+				assert_true((unsigned char)*c >= 0x20 && *c != 0x7f);
+			if (garbage[g][0] == '\0' || !strcmp(garbage[g], "\n"))
+				assert_non_null(strstr(why, "it is empty"));
+			else
+				assert_non_null(strstr(why, "it holds '"));
+			tu_write(f->dir, rel, files_612[i].shown);
+		}
+	}
+	/* what it held, escaped; a long one cut */
+	tu_write(f->dir, KSM_DIR "run", "\033[2J\xff\n");
+	assert_int_equal(ksm_sample_read(f->root, &s), 0);
+	ksm_sample_why(&s, KSM_RUN, why, sizeof(why));
+	assert_string_equal(why, "it holds '\\x1b[2J\\xff', not a number");
+	tu_write(f->dir, KSM_DIR "advisor_mode", "bogus\n");
+	tu_write(f->dir, KSM_DIR "use_zero_pages", "x\n");
+	tu_write(f->dir, KSM_DIR "pages_shared",
+		 "0123456789012345678901234567890123456789\n");
+	assert_int_equal(ksm_sample_read(f->root, &s), 0);
+	ksm_sample_why(&s, KSM_ADVISOR_MODE, why, sizeof(why));
+	assert_string_equal(why, "it holds 'bogus', not one of its modes");
+	ksm_sample_why(&s, KSM_USE_ZERO_PAGES, why, sizeof(why));
+	assert_string_equal(why, "it holds 'x', not a boolean");
+	ksm_sample_why(&s, KSM_PAGES_SHARED, why, sizeof(why));
+	assert_string_equal(why, "it holds '0123456789012345678901234567...', not a number");
+	/* unreadable: the read's error */
+	tu_make_dir_instead(f->dir, KSM_DIR "full_scans");
+	tu_symlink(f->dir, KSM_DIR "pages_unshared", "/dev/zero");
+	assert_int_equal(ksm_sample_read(f->root, &s), 0);
+	assert_int_equal(s.v[KSM_FULL_SCANS].err, -EISDIR);
+	assert_int_equal(s.v[KSM_PAGES_UNSHARED].err, -EBADFD);
+	assert_true(ksm_bad(&s, KSM_FULL_SCANS));
+	ksm_sample_why(&s, KSM_PAGES_UNSHARED, why, sizeof(why));
+	assert_string_equal(why, "cannot read it: not a regular file (a FIFO, socket or device)");
+	/* absent, or not read: not bad */
+	assert_int_equal(s.v[KSM_MAX_KERNEL_PAGES].err, -ENOENT);
+	assert_false(ksm_bad(&s, KSM_MAX_KERNEL_PAGES));
+	s.v[KSM_RUN].err = -ENODATA;
+	assert_false(ksm_bad(&s, KSM_RUN));
+	/* a decision's needs: the first bad one, named */
+	assert_int_equal(KSM_NEED(&s, NULL, why, sizeof(why), KSM_RUN,
+				  KSM_MAX_KERNEL_PAGES, KSM_SLEEP_MILLISECS), 0);
+	{
+		enum ksm_knob_id culprit = KSM_RUN;
+
+		assert_int_equal(KSM_NEED(&s, &culprit, why, sizeof(why),
+					  KSM_SLEEP_MILLISECS, KSM_PAGES_SHARED,
+					  KSM_FULL_SCANS), -EBADMSG);
+		assert_int_equal(culprit, KSM_PAGES_SHARED);
+		assert_non_null(strstr(why, "pages_shared: it holds '01234"));
+	}
+}
+
+/* A KSM path that exists but is not a directory: an error, not "stopped". */
+static void test_ksm_dir_not_a_directory(void **state)
+{
+	struct fixture *f = *state;
+	struct ksm_sample s;
+	char path[PATH_MAX];
+
+	tu_path(path, sizeof(path), f->dir, "sys/kernel/mm/ksm");
+	tu_rmtree(path);
+	tu_write(f->dir, "sys/kernel/mm/ksm", "1\n");
+	assert_int_equal(ksm_sample_read(f->root, &s), -ENOTDIR);
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	alarm(10);
+	assert_int_equal(ksm_sample_read(f->root, &s), -ENOTDIR);
+	alarm(0);
+	unlink(path);
+	assert_int_equal(symlink("/dev/null", path), 0);
+	assert_int_equal(ksm_sample_read(f->root, &s), -ENOTDIR);
+	/* UKSM's directory too */
+	unlink(path);
+	tu_write(f->dir, "sys/kernel/mm/uksm", "");
+	assert_int_equal(ksm_sample_read(f->root, &s), -ENOTDIR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +403,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_older_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_ksm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_is_not_absent, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ksm_dir_not_a_directory, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_knob_read_and_path, setup,
 						teardown),

@@ -575,6 +575,56 @@ static void test_decide_vanished(void **state)
 	assert_non_null(strstr(d.reason, "2 processes counted, 1 exited while read, 1 not readable"));
 }
 
+
+/*
+ * A knob the tuner writes or decides from that could not be read: no
+ * decision, and the reason names it and what it held (it was read as 0:
+ * run garbled read as "stopped", and the tuner started ksmd).
+ */
+static void test_decide_unreadable_knob(void **state)
+{
+	static const enum ksm_knob_id ids[] = {
+		KSM_RUN, KSM_PAGES_TO_SCAN, KSM_SLEEP_MILLISECS,
+		KSM_ADVISOR_MODE, KSM_ADVISOR_MAX_CPU,
+	};
+	static const int errs[] = { -EBADMSG, -EACCES, -EIO, -EISDIR, -EBADFD };
+	struct decide_case tc = { .kernel = K618_NONE, .total = 16 * GIB,
+				  .avail = 1 * GIB, .free = 1 * GIB, .run = 0,
+				  .pages = 100, .sleep = 20, .max_cpu = 70 };
+	struct ksm_committed cm = { .bytes = 14 * GIB * 1024, .procs = 1 };
+	struct ksm_tune_config c;
+	struct ksm_tune_state st;
+	struct ksm_tune_decision d;
+	struct ksm_sample s;
+
+	(void)state;
+	ksm_tune_config_defaults(&c);
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		for (size_t e = 0; e < ARRAY_SIZE(errs); e++) {
+			make_sample(&tc, &s);
+			ksm_tune_state_init(&st, &s);
+			memset(&s.v[ids[i]], 0, sizeof(s.v[ids[i]]));
+			s.v[ids[i]].err = errs[e];
+			snprintf(s.held[ids[i]], sizeof(s.held[ids[i]]), "junk\n");
+			assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, NULL, &d),
+					 -ENODATA);
+			assert_int_equal(d.count, 0);
+			if (strncmp(d.reason, ksm_knobs[ids[i]].name,
+				    strlen(ksm_knobs[ids[i]].name)) ||
+			    !strstr(d.reason, "cannot decide") ||
+			    (errs[e] == -EBADMSG && !strstr(d.reason, "it holds 'junk'")))
+				fail_msg("%s (%d): %s", ksm_knobs[ids[i]].name,
+					 errs[e], d.reason);
+		}
+	}
+	/* a file the kernel lacks is no obstacle */
+	make_sample(&tc, &s);
+	s.v[KSM_ADVISOR_MODE].err = -ENOENT;
+	s.v[KSM_ADVISOR_MAX_CPU].err = -ENOENT;
+	ksm_tune_state_init(&st, &s);
+	assert_int_equal(ksm_tune_decide(&c, &s, &cm, &st, NULL, &d), 0);
+}
+
 /* A knob changed behind the tuner's back is named before it is set. */
 static void test_decide_outside_change(void **state)
 {
@@ -1025,6 +1075,7 @@ int main(void)
 		cmocka_unit_test(test_watch_cost_unknown),
 		cmocka_unit_test(test_idle_sleep),
 		cmocka_unit_test(test_decide_vanished),
+		cmocka_unit_test(test_decide_unreadable_knob),
 		cmocka_unit_test(test_decide_outside_change),
 		cmocka_unit_test(test_restore),
 		cmocka_unit_test(test_restore_leaves_others_changes),

@@ -889,6 +889,176 @@ static void test_explain_missing(void **state)
 	assert_string_equal(buf, "not ava");
 }
 
+
+/* ---- plan: a value that could not be read is unknown, not 0 -------------- */
+
+/* What a knob or counter file may hold: a few readings of each kind. */
+static int readings_of(const struct ksm_knob *k, const char **out)
+{
+	static const char *const bools[] = { "0\n", "1\n" };
+	static const char *const modes[] = {
+		"[none] scan-time\n", "none [scan-time]\n",
+	};
+	static const char *const runs[] = { "0\n", "1\n", "2\n" };
+	static const char *const nums[] = {
+		"0\n", "1\n", "2\n", "16\n", "256\n", "512\n", "40000\n",
+		"4294967295\n",
+	};
+	const char *const *v = nums;
+	int n = (int)TU_ARRAY_SIZE(nums);
+
+	if (k->kind == KNOB_BOOL) {
+		v = bools;
+		n = (int)TU_ARRAY_SIZE(bools);
+	} else if (k->kind == KNOB_MODE) {
+		v = modes;
+		n = (int)TU_ARRAY_SIZE(modes);
+	} else if (!strcmp(k->name, "run")) {
+		v = runs;
+		n = (int)TU_ARRAY_SIZE(runs);
+	}
+	for (int i = 0; i < n; i++)
+		out[i] = v[i];
+	return n;
+}
+
+/* Ways a file can hold no value, or not be read. */
+static const char *const garbage[] = { "x\n", "garbage\n", "", "-1\n", "\n\n" };
+
+/* A request that changes each writable knob of files_612. */
+static const struct {
+	const char *name, *value;
+} changes[] = {
+	{ "run", "1" }, { "pages_to_scan", "1000" }, { "sleep_millisecs", "50" },
+	{ "merge_across_nodes", "0" }, { "max_page_sharing", "512" },
+	{ "use_zero_pages", "1" }, { "stable_node_chains_prune_millisecs", "100" },
+	{ "smart_scan", "0" }, { "advisor_mode", "scan-time" },
+	{ "advisor_max_cpu", "20" }, { "advisor_min_pages_to_scan", "800" },
+	{ "advisor_max_pages_to_scan", "40000" },
+	{ "advisor_target_scan_time", "100" },
+};
+
+struct verdict {
+	int err;
+	enum ksm_step_state state;
+};
+
+/* Plan name=value against the sample now (the tree only for writability). */
+static struct verdict plan_on(struct fixture *f, const struct ksm_sample *now,
+			      const char *name, const char *value)
+{
+	struct verdict v;
+
+	ksm_txn_init(&f->t, 0);
+	add(f, name, value);
+	f->culprit = NULL;
+	memset(&f->why, 0, sizeof(f->why));
+	v.err = ksm_txn_plan(&f->t, f->root, now, &f->why, &f->culprit);
+	v.state = v.err ? STEP_PLANNED : f->t.steps[0].state;
+	return v;
+}
+
+/*
+ * The property: with any one file of the KSM directory that could not be
+ * read, or held no value, a request is refused, naming that file, or is
+ * planned exactly as it is for every value the file could hold.  No plan
+ * depends on a value that was not read.
+ */
+static void test_plan_unknown_is_no_value(void **state)
+{
+	static const int errs[] = { -EBADMSG, -EACCES, -EISDIR, -EBADFD, -EIO };
+	struct fixture *f = *state;
+	struct ksm_sample base;
+
+	/* pages merged: max_page_sharing and merge_across_nodes need them gone */
+	put(f, "pages_shared", "16\n");
+	put(f, "pages_sharing", "4080\n");
+	assert_int_equal(ksm_sample_read(f->root, &base), 0);
+	for (size_t c = 0; c < TU_ARRAY_SIZE(changes); c++) {
+		for (size_t b = 0; b < TU_ARRAY_SIZE(files_612); b++) {
+			const struct ksm_knob *k = ksm_knob_find(files_612[b].name);
+			enum ksm_knob_id id = ksm_knob_id(k);
+			const char *readings[16];
+			int nr = readings_of(k, readings);
+
+			for (size_t e = 0; e < TU_ARRAY_SIZE(errs); e++) {
+				struct ksm_sample now = base;
+				struct verdict bad, x;
+
+				memset(&now.v[id], 0, sizeof(now.v[id]));
+				now.v[id].err = errs[e];
+				snprintf(now.held[id], sizeof(now.held[id]), "bogus\n");
+				bad = plan_on(f, &now, changes[c].name, changes[c].value);
+				/* refused for it: the message names the file and
+				 * what it held */
+				if (bad.err && (strstr(f->why.why, k->name) ||
+						f->culprit == k)) {
+					if (errs[e] == -EBADMSG &&
+					    !strstr(f->why.why, "it holds 'bogus'"))
+						fail_msg("%s=%s: the refusal does not say what %s held: %s",
+							 changes[c].name, changes[c].value,
+							 k->name, f->why.why);
+					continue;
+				}
+				/* else refused for another reason, or planned: as
+				 * for every value it could hold */
+				if (!bad.err && !strcmp(k->name, changes[c].name))
+					fail_msg("%s=%s planned though %s is unreadable (%d)",
+						 changes[c].name, changes[c].value,
+						 k->name, errs[e]);
+				for (int r = 0; r < nr; r++) {
+					assert_int_equal(ksm_knob_parse_shown(k, readings[r],
+									      &now.v[id]), 0);
+					x = plan_on(f, &now, changes[c].name, changes[c].value);
+					if (x.err != bad.err || x.state != bad.state)
+						fail_msg("%s=%s: %d, state %d with %s unreadable (%d), but %s = %s gives %d, state %d (%s)",
+							 changes[c].name, changes[c].value,
+							 bad.err, bad.state, k->name, errs[e],
+							 k->name, readings[r], x.err, x.state,
+							 f->why.why);
+				}
+			}
+		}
+	}
+}
+
+/* The instance the issue names: set max_page_sharing must refuse EBUSY. */
+static void test_plan_pages_shared_unreadable(void **state)
+{
+	struct fixture *f = *state;
+
+	for (size_t g = 0; g < TU_ARRAY_SIZE(garbage); g++) {
+		put(f, "pages_shared", garbage[g]);
+		begin(f, 0);
+		add(f, "max_page_sharing", "512");
+		assert_true(ksm_txn_needs_unmerge(&f->t, &f->now));
+		expect_refusal(f, -ENODATA, "max_page_sharing", "pages_shared: it ");
+		assert_non_null(strstr(f->why.why, "cannot tell whether KSM pages are shared"));
+		/* --unmerge cannot plan it either */
+		begin(f, TXN_UNMERGE_FIRST);
+		add(f, "merge_across_nodes", "0");
+		expect_refusal(f, -ENODATA, "merge_across_nodes", "pages_shared");
+		/* a knob that does not care is still written */
+		begin(f, 0);
+		add(f, "sleep_millisecs", "30");
+		assert_int_equal(plan(f), 0);
+	}
+	put(f, "pages_shared", "x\n");
+	begin(f, 0);
+	add(f, "max_page_sharing", "512");
+	expect_refusal(f, -ENODATA, "max_page_sharing", "it holds 'x', not a number");
+	put(f, "pages_shared", "");
+	begin(f, 0);
+	add(f, "max_page_sharing", "512");
+	expect_refusal(f, -ENODATA, "max_page_sharing", "it is empty, not a number");
+	/* the knob itself: what it held */
+	put(f, "pages_shared", "0\n");
+	put(f, "max_page_sharing", "lots\n");
+	begin(f, 0);
+	add(f, "max_page_sharing", "512");
+	expect_refusal(f, -EBADMSG, "max_page_sharing", "it holds 'lots', not a number");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -905,6 +1075,8 @@ int main(void)
 		T(test_plan_advisor_min_max),
 		T(test_plan_min_max_order_property),
 		T(test_plan_pages_shared),
+		T(test_plan_unknown_is_no_value),
+		T(test_plan_pages_shared_unreadable),
 		T(test_plan_order),
 		T(test_apply_success),
 		T(test_apply_run_2),
