@@ -167,6 +167,8 @@ static void running_findings(const struct ksm_sample *s,
 		    "pages_to_scan is 0: ksmd runs but scans nothing, so nothing is merged; 'ksmctl set pages_to_scan 100' scans again, 'ksmctl stop' stops it");
 		return;
 	}
+	if (!advisor && ksm_bad(s, KSM_PAGES_TO_SCAN))
+		return;	/* unknown: it may scan nothing, or anything */
 	if (ksm_bad(s, KSM_FULL_SCANS))
 		;	/* unknown: neither finding can be told */
 	else if (m->rmap_items == 0 && full > 0 && !(m->unknown & KSM_M_RMAP))

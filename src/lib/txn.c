@@ -176,17 +176,35 @@ static int check_idle_scan(const struct ksm_txn *t, const struct ksm_sample *now
 			   const struct ksm_step *step, struct ksm_refusal *why)
 {
 	enum ksm_knob_id id = ksm_knob_id(step->knob);
+	bool scan_step = false, run_step = false;
+	int err;
 
-	if ((id != KSM_PAGES_TO_SCAN && id != KSM_RUN) ||
-	    !ksm_has(now, KSM_PAGES_TO_SCAN) || !ksm_has(now, KSM_RUN) ||
+	for (int i = 0; i < t->count; i++) {
+		scan_step |= t->steps[i].knob == &ksm_knobs[KSM_PAGES_TO_SCAN];
+		run_step |= t->steps[i].knob == &ksm_knobs[KSM_RUN];
+	}
+	if (id == KSM_RUN ? scan_step || step->to.u != 1 :
+	    id != KSM_PAGES_TO_SCAN || step->to.u != 0)
+		return 0;	/* said of pages_to_scan, its step, if at all */
+	/* the values this transaction does not set must have been read */
+	if (!run_step &&
+	    (err = NEED(now, why, "cannot tell whether ksmd runs (pages_to_scan 0 while it runs stops merging)",
+			KSM_RUN)))
+		return err;
+	if (!scan_step &&
+	    (err = NEED(now, why, "cannot tell whether ksmd would scan anything (pages_to_scan 0 while it runs stops merging)",
+			KSM_PAGES_TO_SCAN)))
+		return err;
+	if ((err = NEED(now, why, "cannot tell whether the advisor sets pages_to_scan (pages_to_scan 0 while ksmd runs stops merging)",
+			KSM_ADVISOR_MODE)))
+		return err;
+	if ((!scan_step && !ksm_has(now, KSM_PAGES_TO_SCAN)) ||
+	    (!run_step && !ksm_has(now, KSM_RUN)) ||
 	    effective(t, now, KSM_PAGES_TO_SCAN) != 0 ||
 	    effective(t, now, KSM_RUN) != 1 ||
 	    (ksm_has(now, KSM_ADVISOR_MODE) &&
 	     effective(t, now, KSM_ADVISOR_MODE) != 0))
 		return 0;
-	for (int i = 0; id == KSM_RUN && i < t->count; i++)
-		if (t->steps[i].knob == &ksm_knobs[KSM_PAGES_TO_SCAN])
-			return 0;	/* said of pages_to_scan, its step */
 	if (id == KSM_PAGES_TO_SCAN)
 		snprintf(why->why, sizeof(why->why),
 			 "0 while ksmd runs (run 1) stops merging without a word: ksmd would wake up and scan nothing; use 'ksmctl stop' to stop merging (or set run 0 with it)");
