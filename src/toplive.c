@@ -13,13 +13,12 @@
 #include "toplive.h"
 
 #include <errno.h>
-#include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "lib/ksmd.h"
+#include "lib/textfit.h"
 #include "lib/units.h"
 #include "report.h"
 
@@ -339,7 +338,5 @@ void top_live_free(struct top *t)
 
 bool top_utf8_locale(void)
 {
-	const char *cs = nl_langinfo(CODESET);
-
-	return cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
+	return ksm_locale_utf8();
 }

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "lib/escape.h"
+#include "lib/textfit.h"
 #include "lib/units.h"
 
 void ksm_sparkline(const double *v, size_t n, bool utf8, char *out,
@@ -49,122 +49,6 @@ void ksm_sparkline(const double *v, size_t n, bool utf8, char *out,
 		len += plen;
 	}
 	out[len] = '\0';
-}
-
-/* ---- text that fits -------------------------------------------------------- */
-
-struct piece {
-	size_t len;		/* bytes of the source */
-	int width;		/* terminal columns */
-	char esc[8];		/* what to write instead, when not "" */
-};
-
-static void next_piece(const unsigned char *s, bool utf8, struct piece *pc)
-{
-	pc->esc[0] = '\0';
-	pc->len = 1;
-	pc->width = 1;
-	if (*s < 0x80)
-		return;
-	if (!utf8) {
-		snprintf(pc->esc, sizeof(pc->esc), "\\x%02x", *s);
-		pc->width = 4;
-		return;
-	}
-	/* escaped text and our own holds only valid UTF-8 */
-	{
-		size_t len = *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : *s >= 0xc0 ? 2 : 1;
-		wchar_t cp = len == 1 ? *s : (wchar_t)(*s & (0x7f >> len));
-		int w;
-
-		for (size_t i = 1; i < len; i++) {
-			if ((s[i] & 0xc0) != 0x80) {
-				len = i;
-				break;
-			}
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		pc->len = len;
-		w = wcwidth(cp);
-		pc->width = w < 0 ? 1 : w;
-	}
-}
-
-size_t ksm_fit(const char *text, int width, bool right, bool utf8, char *out,
-	       size_t size)
-{
-	const unsigned char *s = (const unsigned char *)text, *end;
-	struct piece pc;
-	size_t o = 0;
-	int used = 0, pad;
-
-	if (!size)
-		return 0;
-	while (*s) {
-		next_piece(s, utf8, &pc);
-		if (width >= 0 && used + pc.width > width)
-			break;
-		used += pc.width;
-		s += pc.len;
-	}
-	end = s;
-	pad = width >= 0 ? width - used : 0;
-	for (; right && pad > 0 && o + 1 < size; pad--)
-		out[o++] = ' ';
-	for (s = (const unsigned char *)text; s < end; s += pc.len) {
-		const char *src = (const char *)s;
-		size_t n;
-
-		next_piece(s, utf8, &pc);
-		n = pc.len;
-		if (pc.esc[0]) {
-			src = pc.esc;
-			n = strlen(pc.esc);
-		}
-		if (o + n >= size)
-			break;
-		memcpy(out + o, src, n);
-		o += n;
-	}
-	for (; pad > 0 && o + 1 < size; pad--)
-		out[o++] = ' ';
-	out[o] = '\0';
-	return o;
-}
-
-/* Cut from the left, keeping the end: a cgroup's leaf names it. */
-static void fit_tail(const char *text, int width, bool utf8, char *out,
-		     size_t size)
-{
-	const char *mark = utf8 ? "\u2026" : "..";
-	const unsigned char *s = (const unsigned char *)text;
-	int total = ksm_text_width(text, utf8), keep = width - (utf8 ? 1 : 2);
-	char tmp[KSM_FRAME_LINE];
-	struct piece pc;
-
-	if (total <= width || keep < 1) {
-		ksm_fit(text, width, false, utf8, out, size);
-		return;
-	}
-	for (; *s && total > keep; s += pc.len) {
-		next_piece(s, utf8, &pc);
-		total -= pc.width;
-	}
-	snprintf(tmp, sizeof(tmp), "%s%s", mark, (const char *)s);
-	ksm_fit(tmp, width, false, utf8, out, size);
-}
-
-int ksm_text_width(const char *text, bool utf8)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	struct piece pc;
-	int w = 0;
-
-	for (; *s; s += pc.len) {
-		next_piece(s, utf8, &pc);
-		w += pc.width;
-	}
-	return w;
 }
 
 /* ---- cells ------------------------------------------------------------------ */
@@ -439,10 +323,14 @@ static int build_rows(const struct table *t, const struct columns *c,
 			if (i)
 				append(line, sizeof(line), &len, " ");
 			cell(m, it, c->col[i], buf, sizeof(buf));
-			if (cgroup_key && c->col[i] == c->key)
-				fit_tail(buf, c->width[i], t->in->utf8, fitted,
-					 sizeof(fitted));
-			else	/* batch: no padding after the last cell */
+			if (cgroup_key && c->col[i] == c->key) {
+				char cut[KSM_FRAME_LINE];
+
+				ksm_cut(buf, c->width[i], KSM_CUT_START, t->in->utf8,
+					cut, sizeof(cut));
+				ksm_fit(cut, c->width[i], false, t->in->utf8, fitted,
+					sizeof(fitted));
+			} else	/* batch: no padding after the last cell */
 				ksm_fit(buf, last && !t->in->width ? -1 : c->width[i],
 					ksm_pcols[c->col[i]].flags & KSM_PCOL_RIGHT,
 					t->in->utf8, fitted, sizeof(fitted));

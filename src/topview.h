@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/textfit.h"	/* ksm_fit(), ksm_text_width() */
 #include "lib/topframe.h"
 
 #define KSM_FRAME_HEAD_MAX (8 + KSM_MAX_FINDINGS + 2)
@@ -71,18 +72,6 @@ static inline int ksm_frame_fixed_lines(const struct ksm_frame *f)
 {
 	return f->nhead + 2;
 }
-
-/*
- * Fit text into width terminal columns: cut at a character boundary,
- * padded with spaces (on the left when right).  Without utf8, bytes
- * above 0x7f are written as \xNN.  width < 0: no limit, no padding.
- * Returns the bytes written.
- */
-size_t ksm_fit(const char *text, int width, bool right, bool utf8, char *out,
-	       size_t size);
-
-/* Terminal columns text takes (UTF-8 when utf8). */
-int ksm_text_width(const char *text, bool utf8);
 
 /*
  * A sparkline of n values scaled from their minimum to their maximum:
