@@ -123,16 +123,8 @@ static void cell(const struct ksm_frame_model *m, const struct ksm_prow *r,
 			snprintf(buf, size, "%.1f%%", pct);
 		break;
 	case KSM_PCOL_VERDICT:
-		switch (ksm_procstat_verdict(st, page)) {
-		case KSM_VERDICT_WASTE:
-			snprintf(buf, size, "waste");
-			break;
-		case KSM_VERDICT_OK:
-			snprintf(buf, size, "ok");
-			break;
-		default:
-			buf[0] = '\0';
-		}
+		snprintf(buf, size, "%s",
+			 ksm_verdict_text(ksm_procstat_verdict(st, page)));
 		break;
 	default:
 		if (ksm_pcols[col].kind == KSM_PK_NAME)

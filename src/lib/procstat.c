@@ -208,7 +208,7 @@ const char *ksm_verdict_text(enum ksm_verdict v)
 	case KSM_VERDICT_OK:
 		return "ok";
 	case KSM_VERDICT_WASTE:
-		return "not worth scanning";
+		return "waste";
 	default:
 		return "";
 	}

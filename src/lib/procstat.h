@@ -81,7 +81,7 @@ bool ksm_procstat_involved(const struct ksm_procstat *st);
 enum ksm_verdict {
 	KSM_VERDICT_NONE,	/* nothing scanned yet, or rmap items unknown */
 	KSM_VERDICT_OK,
-	KSM_VERDICT_WASTE,	/* "not worth scanning" */
+	KSM_VERDICT_WASTE,	/* "waste": not worth scanning */
 };
 
 /*
@@ -94,10 +94,12 @@ enum ksm_verdict {
  */
 enum ksm_verdict ksm_procstat_verdict(const struct ksm_procstat *st,
 				      long page_size);
+/* "ok", "waste" (one short word in every view: a column of 80 has no
+ * room for "not worth scanning"), "" without a verdict. */
 const char *ksm_verdict_text(enum ksm_verdict v);
 
 /*
- * The order of verdicts in a sort, worst first: "not worth scanning",
+ * The order of verdicts in a sort, worst first: "waste",
  * then ok, then no verdict.  One ranking for every view that sorts by it.
  */
 int ksm_verdict_rank(enum ksm_verdict v);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # ksmctl top: batch frames on a fixture whose counters move, the ASCII
 # fallback, the ksmtop name, then the terminal tests (tests/top/tmux.sh)
-# with the normal and the ASan build.
+# with the normal and the ASan build, and ps on a terminal
+# (tests/top/ps-tmux.sh).
 #
 #   tests/top/run.sh [KSMCTL]
 #
@@ -192,7 +193,7 @@ check "ksmtop --sysroot without a directory: usage error" [ $? = 2 ]
 # --- the terminal: normal and ASan builds ---------------------------------
 add_counts() {
 	local line p f s
-	line=$(grep -E '^tmux[^:]*: [0-9]+ passed' "$1" | tail -n 1)
+	line=$(grep -E '^(ps-)?tmux[^:]*: [0-9]+ passed' "$1" | tail -n 1)
 	p=$(sed -n 's/.* \([0-9]\+\) passed.*/\1/p' <<< "$line")
 	f=$(sed -n 's/.* \([0-9]\+\) failed.*/\1/p' <<< "$line")
 	s=$(sed -n 's/.* \([0-9]\+\) skipped.*/\1/p' <<< "$line")
@@ -215,6 +216,9 @@ if [ -x "$san" ]; then
 else
 	skip "the ASan run: $san not built (make tests-built)"
 fi
+bash "$here/ps-tmux.sh" "$ksmctl" > "$work/ps-tmux.out" 2>&1
+grep -E '^(FAIL|SKIP)' "$work/ps-tmux.out"
+add_counts "$work/ps-tmux.out" "ps-tmux.sh"
 
 echo "top: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

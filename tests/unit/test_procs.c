@@ -204,7 +204,7 @@ static void test_verdict(void **state)
 	st = stat_of(10, 0, 0);
 	st.have = BIT(KSM_PF_MERGING);
 	assert_int_equal(ksm_procstat_verdict(&st, PAGE), KSM_VERDICT_NONE);
-	assert_string_equal(ksm_verdict_text(KSM_VERDICT_WASTE), "not worth scanning");
+	assert_string_equal(ksm_verdict_text(KSM_VERDICT_WASTE), "waste");
 	assert_string_equal(ksm_verdict_text(KSM_VERDICT_NONE), "");
 }
 
