@@ -613,6 +613,30 @@ static void note_missing(const struct ps_ctx *c)
 	ksm_warn("note: this kernel does not report per process: %s", text);
 }
 
+/*
+ * When the system's merged pages are far above what the processes shown
+ * map, say so in one line: else the table reads as all of KSM's work.
+ * Not with -p or -u, which leave processes out on purpose.
+ */
+static void note_unexplained(const struct ps_ctx *c)
+{
+	struct ksm_psum total;
+	char seen[32], all[32];
+	double pct;
+
+	if (c->o->npids || c->o->by_uid)
+		return;
+	ksm_procs_total(c->procs, &total);
+	if (!ksm_procs_unexplained(&total.st, &c->system, &pct))
+		return;
+	ksm_format_size((total.st.merging_pages + total.st.zero_pages) *
+			(unsigned long long)c->page_size, seen, sizeof(seen));
+	ksm_format_size((c->system.merging_pages + c->system.zero_pages) *
+			(unsigned long long)c->page_size, all, sizeof(all));
+	ksm_warn("note: the processes listed account for %.0f%% of KSM's merged pages (%s of %s): the rest belong to processes in other PID namespaces, unreadable, or exited",
+		 pct, seen, all);
+}
+
 static const char *plural(size_t n)
 {
 	return n == 1 ? "" : "es";
@@ -985,6 +1009,7 @@ static int ps_run(struct ksm_ctx *ctx, int argc, char **argv)
 		status = EXIT_FAIL;
 	} else {
 		note_missing(&c);
+		note_unexplained(&c);
 		if (o.npids)
 			status = report_pids(&o, pid_err);
 		else

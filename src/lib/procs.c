@@ -635,6 +635,27 @@ void ksm_system_stat(const struct ksm_sample *s, struct ksm_procstat *st)
 	st->profit_computed = !m.profit_from_kernel;
 }
 
+bool ksm_procs_unexplained(const struct ksm_procstat *seen,
+			   const struct ksm_procstat *system, double *pct)
+{
+	const unsigned int need = KSM_PF_BIT(KSM_PF_MERGING);
+	unsigned long long have, all;
+
+	if (!(seen->have & need) || !(system->have & need))
+		return false;
+	have = seen->merging_pages;
+	all = system->merging_pages;
+	/* zero pages where both sides count them */
+	if (seen->have & system->have & KSM_PF_BIT(KSM_PF_ZERO)) {
+		have += seen->zero_pages;
+		all += system->zero_pages;
+	}
+	if (have >= all || all - have < KSM_SEEN_MIN_GAP)
+		return false;
+	*pct = 100.0 * (double)have / (double)all;
+	return *pct < KSM_SEEN_MIN_PCT;
+}
+
 double ksm_share_pct(const struct ksm_procstat *st,
 		     const struct ksm_procstat *system)
 {

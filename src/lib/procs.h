@@ -149,4 +149,21 @@ void ksm_system_stat(const struct ksm_sample *s, struct ksm_procstat *st);
 double ksm_share_pct(const struct ksm_procstat *st,
 		     const struct ksm_procstat *system);
 
+/*
+ * Do the processes a scan saw leave much of what KSM merged unexplained?
+ * Summed over every process, merging and zero pages match the system's
+ * counters; what no process accounts for is mapped by processes this
+ * scan cannot see: in other PID namespaces (a container's ksmctl),
+ * unreadable (not root), or exited since.  "Much": the processes hold
+ * less than KSM_SEEN_MIN_PCT percent of the system's merged pages, and
+ * at least KSM_SEEN_MIN_GAP pages are missing, so that a few pages
+ * merged or freed between reading the counters and the processes say
+ * nothing.  True with the processes' share in *pct; false when they
+ * account for it, or when either side is not known.
+ */
+#define KSM_SEEN_MIN_PCT 90.0
+#define KSM_SEEN_MIN_GAP 256ULL
+bool ksm_procs_unexplained(const struct ksm_procstat *seen,
+			   const struct ksm_procstat *system, double *pct);
+
 #endif

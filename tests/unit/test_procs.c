@@ -819,9 +819,56 @@ static void test_totals_vs_system(void **state)
 	assert_true(isnan(ksm_share_pct(&a.st, &sys)));
 }
 
+/*
+ * The processes a scan saw against the system's counters: a container
+ * sees its own processes only, and what the others map is not explained.
+ */
+static void test_unexplained(void **state)
+{
+	struct ksm_procstat seen = stat_of(0, 400, 0), sys = stat_of(0, 1000, 0);
+	double pct = -1;
+
+	(void)state;
+	/* 40%, 600 pages missing: said */
+	assert_true(ksm_procs_unexplained(&seen, &sys, &pct));
+	assert_float_equal(pct, 40.0, 1e-9);
+	/* zero pages count on both sides */
+	seen.zero_pages = 600;
+	sys.zero_pages = 100;
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+	/* ... unless a side does not report them: merging alone */
+	seen.have &= ~BIT(KSM_PF_ZERO);
+	assert_true(ksm_procs_unexplained(&seen, &sys, &pct));
+	assert_float_equal(pct, 40.0, 1e-9);
+	/* at 90% and more: the processes account for it */
+	seen = stat_of(0, 9000, 0);
+	sys = stat_of(0, 10000, 0);
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+	seen.merging_pages = 8999;
+	assert_true(ksm_procs_unexplained(&seen, &sys, &pct));
+	/* a gap of fewer than KSM_SEEN_MIN_GAP pages says nothing */
+	seen = stat_of(0, 0, 0);
+	sys = stat_of(0, KSM_SEEN_MIN_GAP - 1, 0);
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+	sys.merging_pages = KSM_SEEN_MIN_GAP;
+	assert_true(ksm_procs_unexplained(&seen, &sys, &pct));
+	assert_float_equal(pct, 0.0, 1e-9);
+	/* more seen than the system counts (it moved meanwhile): fine */
+	seen.merging_pages = 5000;
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+	/* unknown on either side: nothing said */
+	seen = stat_of(0, 0, 0);
+	seen.have = 0;
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+	seen = stat_of(0, 0, 0);
+	sys.have = 0;
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unexplained),
 		cmocka_unit_test(test_parse_615),
 		cmocka_unit_test(test_parse_older),
 		cmocka_unit_test(test_parse_unknown_lines),
