@@ -12,11 +12,14 @@
 #include "procs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "metrics.h"
 #include "proclist.h"
@@ -464,6 +467,45 @@ unsigned int ksm_procs_missing(const struct ksm_procs *p)
 		if (f != KSM_PF_COW)
 			standard |= KSM_PF_BIT(f);
 	return standard & ~p->have;
+}
+
+int ksm_proc_areas(const struct ksm_root *root, int pid,
+		   struct ksm_areas *out)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	struct stat st;
+	FILE *f;
+	int fd, err = 0;
+
+	ksm_areas_init(out);
+	snprintf(path, sizeof(path), "proc/%d/smaps", pid);
+	/* never blocks: procfs files are regular, a FIFO in a sysroot is not */
+	fd = openat(ksm_root_fd(root), path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	errno = 0;
+	while (!err && (len = getline(&line, &cap, f)) >= 0) {
+		if (len && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		err = ksm_areas_line(out, line);
+	}
+	if (!err && ferror(f))
+		err = errno ? -errno : -EIO;
+	free(line);
+	fclose(f);
+	return err;
 }
 
 static const char *const group_names[] = {

@@ -84,6 +84,17 @@ int ksm_procs_scan(const struct ksm_root *root, const struct ksm_scan_opts *o,
 		   struct ksm_procs *out);
 void ksm_procs_free(struct ksm_procs *p);
 
+/*
+ * One process's mergeable areas, from proc/PID/smaps below the root, read
+ * line by line (a large process's smaps runs to megabytes) into the pure
+ * parser of procstat.h.  *out is initialised here; free it with
+ * ksm_areas_free() whatever the result.  0, -ENOMEM, or the error of
+ * opening or reading it (-ENOENT gone, -EACCES, -EINVAL not a regular
+ * file).
+ */
+int ksm_proc_areas(const struct ksm_root *root, int pid,
+		   struct ksm_areas *out);
+
 /* A pool string ("" for offset 0). */
 static inline const char *ksm_procs_str(const struct ksm_procs *p, size_t off)
 {
