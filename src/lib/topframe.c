@@ -232,6 +232,31 @@ static const char *run_state(const struct ksm_sample *s)
 	}
 }
 
+/* Does ksmd scan in this sample (run 1)? */
+static bool ksmd_runs(const struct ksm_sample *s)
+{
+	return s && ksm_has(s, KSM_RUN) && ksm_u(s, KSM_RUN) == 1;
+}
+
+/*
+ * ksmd's CPU share is measured over the last interval, the run state
+ * read at its end.  When ksmd stopped in between, the share is what it
+ * used before: said so, so that "stopped" and "5.9% CPU" do not read
+ * as one contradicting the other.
+ */
+static void ksmd_cpu_text(const struct ksm_frame_input *in,
+			  const struct ksm_frame_model *m, struct lb *b)
+{
+	const char *name = ksm_sample_is_uksm(in->cur) ? "uksmd" : "ksmd";
+
+	if (isnan(m->ksmd_pct))
+		lb_add(b, "  %s CPU -", name);
+	else if (!ksmd_runs(in->cur) && ksmd_runs(in->prev) && m->ksmd_pct >= 0.05)
+		lb_add(b, "  %s %.1f%% CPU until it stopped", name, m->ksmd_pct);
+	else
+		lb_add(b, "  %s %.1f%% CPU", name, m->ksmd_pct);
+}
+
 static void title_line(const struct ksm_frame_input *in,
 		       struct ksm_frame_model *m)
 {
@@ -245,11 +270,7 @@ static void title_line(const struct ksm_frame_input *in,
 		lb_add(&b, "[paused]  ");
 	lb_add(&b, "%s%s%s: %s", ksm_sample_is_uksm(s) ? "UKSM" : "KSM",
 	       rel[0] ? " " : "", rel, run_state(s));
-	if (isnan(m->ksmd_pct))
-		lb_add(&b, "  %s CPU -", ksm_sample_is_uksm(s) ? "uksmd" : "ksmd");
-	else
-		lb_add(&b, "  %s %.1f%% CPU", ksm_sample_is_uksm(s) ? "uksmd" : "ksmd",
-		       m->ksmd_pct);
+	ksmd_cpu_text(in, m, &b);
 	format_delay(in->view->delay, delay, sizeof(delay));
 	lb_add(&b, "  every %s", delay);
 	add_line(m, KSM_FL_TITLE, b.buf);
@@ -361,14 +382,18 @@ static void add_finding(struct ksm_frame_model *m, enum ksm_severity sev,
 	va_end(ap);
 }
 
-/* What only a live view can tell: what ksmd's CPU buys. */
+/*
+ * What only a live view can tell: what ksmd's CPU buys.  Only while it
+ * runs: a stopped ksmd costs nothing now, whatever it used before it
+ * stopped (the state line says that much).
+ */
 static void cost_findings(const struct ksm_frame_input *in,
 			  struct ksm_frame_model *m)
 {
 	const char *name = ksm_sample_is_uksm(in->cur) ? "uksmd" : "ksmd";
 	double pct = m->ksmd_pct;
 
-	if (isnan(pct))
+	if (isnan(pct) || !ksmd_runs(in->cur))
 		return;
 	if (pct >= KSM_KSMD_CPU_HIGH)
 		add_finding(m, SEV_WARNING, "ksmd-cpu",
@@ -497,6 +522,35 @@ bool ksm_frame_model_loss(const struct ksm_frame_model *m, size_t row)
 	       ksm_procstat_verdict(st, m->rows_ctx.page_size) == KSM_VERDICT_WASTE;
 }
 
+/*
+ * The processes KSM works for, as far as this view can see them, against
+ * the system's counters: when they map far less than KSM merged, the
+ * table is not all of KSM's work, and the header says so in one line.
+ * Not for processes asked for by pid.
+ */
+static void unseen_finding(const struct ksm_frame_input *in,
+			   struct ksm_frame_model *m)
+{
+	const struct ksm_procs *p = in->procs;
+	struct ksm_psum total;
+	char seen[32], all[32];
+	long page = in->cur->page_size;
+	double pct;
+
+	if (!p || p->no_files || in->only_pids)
+		return;
+	ksm_procs_total(p, &total);
+	if (!ksm_procs_unexplained(&total.st, &m->system, &pct))
+		return;
+	ksm_format_size((total.st.merging_pages + total.st.zero_pages) *
+			(unsigned long long)page, seen, sizeof(seen));
+	ksm_format_size((m->system.merging_pages + m->system.zero_pages) *
+			(unsigned long long)page, all, sizeof(all));
+	add_finding(m, SEV_NOTICE, "processes-unseen",
+		    "the processes listed hold %.0f%% of KSM's merged pages (%s of %s): the rest belong to processes in other PID namespaces, unreadable, or exited",
+		    pct, seen, all);
+}
+
 int ksm_frame_model_compute(const struct ksm_frame_input *in,
 			    struct ksm_frame_model *m)
 {
@@ -511,12 +565,14 @@ int ksm_frame_model_compute(const struct ksm_frame_input *in,
 	}
 	m->ksmd_pct = ksmd_pct(in);
 	m->sort = ksm_view_sort(in->view);
+	ksm_system_stat(in->cur, &m->system);
 
 	title_line(in, m);
 	settings_lines(in, m);
 	memory_lines(in, m);
 	rates_line(in, m);
 	cost_findings(in, m);
+	unseen_finding(in, m);
 	n = ksm_findings(in->cur, &m->m, more, KSM_MAX_FINDINGS - m->nfindings);
 	memcpy(m->findings + m->nfindings, more, (size_t)n * sizeof(*more));
 	m->nfindings += n;

@@ -78,7 +78,11 @@ enum ksm_group_by ksm_view_next_group(enum ksm_group_by by);
 
 #define KSM_FRAME_LINE 2048
 
-/* ksmd's CPU share at or above which top warns on its own. */
+/*
+ * ksmd's CPU share at or above which top warns on its own, while ksmd
+ * runs (run 1): stopped, what it used is the interval's before it
+ * stopped, and nothing to act on.
+ */
 #define KSM_KSMD_CPU_HIGH 25.0
 /* ... and at or above which it warns when merging saves nothing. */
 #define KSM_KSMD_CPU_NO_GAIN 5.0

@@ -163,6 +163,9 @@ static void frame_of(struct fix *fx, const struct ksm_view *v, int width,
 	};
 
 	sample_at(&s, 100);
+	/* what the fixture's processes map: they account for it all */
+	set(&s, KSM_PAGES_SHARED, 90);
+	set(&s, KSM_PAGES_SHARING, 500);
 	assert_int_equal(ksm_frame_compute(&in, f), 0);
 }
 
@@ -773,9 +776,111 @@ static void test_live_unreadable(void **state)
 		 "ksm_merge_any: no\nksm_mergeable: no\n");
 }
 
+/* ---- issue 16: frames that agree with themselves ---------------- */
+
+static int finding_lines(const struct ksm_frame *f, const char *text)
+{
+	int n = 0;
+
+	for (int i = 0; i < f->nhead; i++)
+		n += f->head[i].kind == KSM_FL_FINDING &&
+		     strstr(f->head[i].text, text) != NULL;
+	return n;
+}
+
+/*
+ * ksmd stopped during the last interval: the state line says stopped,
+ * the CPU it used before is labelled so, and no finding warns about a
+ * cost that is gone ("stopped (run 0) ksmd 5.9% CPU" with "ksmd uses 6%").
+ */
+static void test_ksmd_stopped(void **state)
+{
+	struct ksm_sample a, b;
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
+	struct ksm_frame_input in = {
+		.prev = &a, .cur = &b, .view = &v, .utf8 = true, .width = 80,
+		.height = 40, .ksmd_known = true, .ksmd_prev_ns = 1000000000ULL,
+		.ksmd_cur_ns = 1118000000ULL,	/* 5.9% of 2 s */
+	};
+	struct ksm_frame *f = malloc(sizeof(*f));
+
+	(void)state;
+	sample_at(&a, 100);
+	sample_at(&b, 102);
+	set(&b, KSM_RUN, 0);
+	set(&b, KSM_GENERAL_PROFIT, -64000);	/* nothing saved */
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_true(head_has(f, "stopped (run 0)  ksmd 5.9% CPU until it stopped"));
+	assert_false(head_has(f, "ksmd uses"));
+	assert_true(head_has(f, "ksmd is stopped"));	/* status's info */
+	ksm_frame_free(f);
+
+	/* stopped all along: no label, no warning */
+	set(&a, KSM_RUN, 0);
+	in.ksmd_cur_ns = 1000200000ULL;
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_true(head_has(f, "stopped (run 0)  ksmd 0.0% CPU  every"));
+	assert_false(head_has(f, "ksmd uses"));
+	ksm_frame_free(f);
+
+	/* unmerged (run 2) after running: the same */
+	set(&a, KSM_RUN, 1);
+	set(&b, KSM_RUN, 2);
+	in.ksmd_cur_ns = 1600000000ULL;
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_true(head_has(f, "unmerged (run 2)  ksmd 30.0% CPU until it stopped"));
+	assert_false(head_has(f, "ksmd uses"));
+	ksm_frame_free(f);
+
+	/* running: the warning, and no label */
+	set(&b, KSM_RUN, 1);
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_true(head_has(f, "running (run 1)  ksmd 30.0% CPU  every"));
+	assert_true(head_has(f, "ksmd uses 30% of a CPU"));
+	ksm_frame_free(f);
+	free(f);
+}
+
+/* The system merged far more than the processes map: one header line. */
+static void test_unseen(void **state)
+{
+	struct fix *fx = *state;
+	struct ksm_sample s;
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
+	struct ksm_frame_input in = {
+		.cur = &s, .procs = &fx->procs, .procs_total = 5, .view = &v,
+		.utf8 = true, .width = 200, .height = 40,
+	};
+	struct ksm_frame *f = malloc(sizeof(*f));
+
+	sample_at(&s, 100);
+	set(&s, KSM_PAGES_SHARED, 590);
+	set(&s, KSM_PAGES_SHARING, 1000);	/* 590 of 1590 pages seen */
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_int_equal(finding_lines(f, "the processes listed hold 37% of KSM's merged pages (2.3M of 6.2M): the rest belong to processes in other PID namespaces, unreadable, or exited"), 1);
+	ksm_frame_free(f);
+
+	/* processes asked for by pid: left out on purpose, nothing said */
+	in.only_pids = true;
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_false(head_has(f, "processes listed hold"));
+	ksm_frame_free(f);
+
+	/* they account for it: nothing said */
+	in.only_pids = false;
+	set(&s, KSM_PAGES_SHARING, 500);
+	set(&s, KSM_PAGES_SHARED, 90);
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_false(head_has(f, "processes listed hold"));
+	ksm_frame_free(f);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ksmd_stopped),
+		cmocka_unit_test(test_unseen),
 		cmocka_unit_test(test_sparkline),
 		cmocka_unit_test(test_history_ring),
 		cmocka_unit_test(test_full_scan_time),
