@@ -809,12 +809,13 @@ static void default_names(enum ksm_group_by by, char *buf, size_t size)
 /* --help's columns, from the column table. */
 static void usage_columns(FILE *out)
 {
-	char text[1024] = "Columns:";
+	char text[1024];
 
+	/* one line: scripts and the docs check read the names from it */
+	fprintf(out, "Columns:");
 	for (int i = 0; i < KSM_PCOL_COUNT; i++)
-		snprintf(text + strlen(text), sizeof(text) - strlen(text), " %s",
-			 ksm_pcols[i].name);
-	print_wrapped(out, text, 72);
+		fprintf(out, " %s", ksm_pcols[i].name);
+	fprintf(out, "\n");
 	for (int i = 0; i < KSM_PCOL_COUNT; i++)
 		fprintf(out, "  %-10s %s\n", ksm_pcols[i].name, ksm_pcols[i].help);
 	fprintf(out, "\n");
