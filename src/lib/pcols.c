@@ -61,9 +61,9 @@ const struct ksm_pcol_info ksm_pcols[KSM_PCOL_COUNT] = {
 		KSM_PK_COUNT, KSM_PJ_NUMBER, BOTH, KSM_BY_NONE, 0, KSM_PF_COW },
 	[KSM_PCOL_UNIT] = { "UNIT", "systemd unit or scope", 0.2, 0, T | D,
 		KSM_PK_NAME, KSM_PJ_STRING, PROC, KSM_BY_UNIT, KSM_NEED_CGROUP, -1 },
-	[KSM_PCOL_VM] = { "VM", "qemu guest name", 0.1, -1, T, KSM_PK_NAME,
+	[KSM_PCOL_VM] = { "VM", "qemu guest name", 0.1, 0, T, KSM_PK_NAME,
 		KSM_PJ_STRING, PROC, KSM_BY_VM, KSM_NEED_VM, -1 },
-	[KSM_PCOL_CGROUP] = { "CGROUP", "cgroup v2 path", 0.3, -1, T | KSM_PCOL_CUT_START,
+	[KSM_PCOL_CGROUP] = { "CGROUP", "cgroup v2 path", 0.3, 0, T | KSM_PCOL_CUT_START,
 		KSM_PK_NAME, KSM_PJ_STRING, PROC, KSM_BY_CGROUP, KSM_NEED_CGROUP, -1 },
 };
 
@@ -248,6 +248,56 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 	return ksm_prow_cmp(s->c, s->col, a, b);
 }
 
+bool ksm_prow_match(const struct ksm_prow_ctx *c, const struct ksm_proc *p)
+{
+	const size_t names[] = { p->comm, p->user, p->unit, p->vm, p->cgroup };
+
+	if (!c->filter || !*c->filter)
+		return true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasestr(ksm_procs_str(c->procs, names[i]), c->filter))
+			return true;
+	return false;
+}
+
+/*
+ * The processes that pass the filter, as a scan of their own for
+ * grouping: the same pool, a copy of the matching entries (*kept, to
+ * free).
+ */
+static int filtered(const struct ksm_prow_ctx *c, struct ksm_procs *view,
+		    struct ksm_proc **kept)
+{
+	const struct ksm_procs *p = c->procs;
+
+	*view = *p;
+	*kept = NULL;
+	if (!c->filter || !*c->filter)
+		return 0;
+	*kept = malloc((p->n ? p->n : 1) * sizeof(**kept));
+	if (!*kept)
+		return -ENOMEM;
+	view->n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (ksm_prow_match(c, &p->v[i]))
+			(*kept)[view->n++] = p->v[i];
+	view->v = *kept;
+	return 0;
+}
+
+static int group_rows(const struct ksm_prow_ctx *c, struct ksm_psum **groups,
+		      size_t *count)
+{
+	struct ksm_procs view;
+	struct ksm_proc *kept;
+	int err = filtered(c, &view, &kept);
+
+	if (!err)
+		err = ksm_procs_group(&view, c->by, groups, count);
+	free(kept);
+	return err;
+}
+
 int ksm_prows_collect(const struct ksm_prow_ctx *c, enum ksm_pcol col,
 		      struct ksm_prow **rows, struct ksm_psum **groups,
 		      size_t *n)
@@ -255,14 +305,14 @@ int ksm_prows_collect(const struct ksm_prow_ctx *c, enum ksm_pcol col,
 	struct sort_ctx s = { c, col };
 	const struct ksm_procs *p = c->procs;
 	struct ksm_prow *v;
-	size_t count = p->n;
+	size_t count = p->n, k = 0;
 	int err;
 
 	*rows = NULL;
 	*groups = NULL;
 	*n = 0;
 	if (c->by) {
-		err = ksm_procs_group(p, c->by, groups, &count);
+		err = group_rows(c, groups, &count);
 		if (err)
 			return err;
 	}
@@ -274,13 +324,14 @@ int ksm_prows_collect(const struct ksm_prow_ctx *c, enum ksm_pcol col,
 	}
 	for (size_t i = 0; i < count; i++) {
 		if (c->by) {
-			v[i].sum = &(*groups)[i];
-			v[i].st = &(*groups)[i].st;
-		} else {
-			v[i].proc = &p->v[i];
-			v[i].st = &p->v[i].st;
+			v[k].sum = &(*groups)[i];
+			v[k++].st = &(*groups)[i].st;
+		} else if (ksm_prow_match(c, &p->v[i])) {
+			v[k].proc = &p->v[i];
+			v[k++].st = &p->v[i].st;
 		}
 	}
+	count = k;
 	qsort_r(v, count, sizeof(*v), cmp_rows, &s);
 	*rows = v;
 	*n = count;

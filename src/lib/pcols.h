@@ -128,7 +128,17 @@ struct ksm_prow_ctx {
 	const struct ksm_procstat *system;	/* for SHARE */
 	long page_size;			/* for VERDICT */
 	enum ksm_group_by by;		/* group rows: their key column */
+	/* only processes with this text in a name (any case); NULL or
+	 * "": all */
+	const char *filter;
 };
+
+/*
+ * Does a process pass the filter: its command, user, unit, VM or cgroup
+ * holds the text, in any case?  (Names as the process has them: what
+ * is typed is matched against what is shown unescaped.)
+ */
+bool ksm_prow_match(const struct ksm_prow_ctx *c, const struct ksm_proc *p);
 
 /*
  * The text of a name column in a row, as the process has it (untrusted:
@@ -147,9 +157,9 @@ int ksm_prow_cmp(const struct ksm_prow_ctx *c, enum ksm_pcol col,
 		 const struct ksm_prow *a, const struct ksm_prow *b);
 
 /*
- * The rows of a scan, sorted by col: one per process, or one per group
- * of by.  *rows and *groups (NULL when not grouped) are malloc'ed: free
- * both.  0 or -ENOMEM.
+ * The rows of a scan, sorted by col: one per process that passes the
+ * filter, or one per group of by of those.  *rows and *groups (NULL when
+ * not grouped) are malloc'ed: free both.  0 or -ENOMEM.
  */
 int ksm_prows_collect(const struct ksm_prow_ctx *c, enum ksm_pcol col,
 		      struct ksm_prow **rows, struct ksm_psum **groups,

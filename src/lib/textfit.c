@@ -181,6 +181,25 @@ static const char *tail(const char *text, int keep, bool utf8)
 	return (const char *)s;
 }
 
+size_t ksm_break(const char *text, int width, bool utf8)
+{
+	size_t end, word_end;
+	int w, word_w;
+
+	if (width < 0 || ksm_text_width(text, utf8) <= width)
+		return strlen(text);
+	end = head(text, width, utf8, &w, &word_end, &word_w);
+	if (word_end)
+		return word_end;
+	if (!end && *text) {	/* a character wider than the line */
+		struct piece pc;
+
+		next_piece((const unsigned char *)text, utf8, &pc);
+		return pc.len;
+	}
+	return end;
+}
+
 size_t ksm_cut(const char *text, int width, enum ksm_cut where, bool utf8,
 	       char *out, size_t size)
 {

@@ -50,4 +50,12 @@ const char *ksm_ellipsis(bool utf8);
 size_t ksm_cut(const char *text, int width, enum ksm_cut where, bool utf8,
 	       char *out, size_t size);
 
+/*
+ * Where a line of at most width columns ends when text is wrapped: the
+ * bytes of its longest start that ends with a whole word (blanks after
+ * it not counted), or of as many characters as fit when a first word is
+ * longer than the line.  At least one character of a non-empty text.
+ */
+size_t ksm_break(const char *text, int width, bool utf8);
+
 #endif

@@ -354,14 +354,15 @@ static void rates_line(const struct ksm_frame_input *in,
 		add_line(m, KSM_FL_RATES, "rates  waiting for a second sample");
 		return;
 	}
-	lb_add(&b, "rates  merged ");
+	/* the unit once: at 80 columns a busy ksmd's figures still fit */
+	lb_add(&b, "rates (pages/s)  merged ");
 	rate(&b, "%+.0f", m->rates.merged_pages_per_s);
-	lb_add(&b, " pages/s   scanned ");
+	lb_add(&b, "  scanned ");
 	rate(&b, "%.0f", m->rates.scanned_pages_per_s);
-	lb_add(&b, " pages/s   full scans ");
+	lb_add(&b, "  full scans ");
 	rate(&b, "%.1f", m->rates.full_scans_per_min);
 	ksm_format_duration(in->hist ? in->hist->last_scan_s : NAN, d, sizeof(d));
-	lb_add(&b, "/min   last scan %s", d);
+	lb_add(&b, "/min  last scan %s", d);
 	add_line(m, KSM_FL_RATES, b.buf);
 }
 
@@ -460,6 +461,34 @@ static const char *const group_plurals[] = {
 	[KSM_BY_VM] = "VMs", [KSM_BY_USER] = "users", [KSM_BY_COMM] = "commands",
 };
 
+/* The processes that pass the view's filter, summed. */
+static void filtered_total(const struct ksm_frame_model *m,
+			   struct ksm_psum *total)
+{
+	const struct ksm_procs *p = m->rows_ctx.procs;
+
+	memset(total, 0, sizeof(*total));
+	for (size_t i = 0; i < p->n; i++)
+		if (ksm_prow_match(&m->rows_ctx, &p->v[i]))
+			ksm_psum_add(total, &p->v[i]);
+	if (!total->procs) {
+		/* none: every sum known, and 0 */
+		const struct ksm_procs none = { .n = 0 };
+
+		ksm_procs_total(&none, total);
+	}
+}
+
+static const char *plural_es(size_t n)
+{
+	return n == 1 ? "" : "es";
+}
+
+/*
+ * "11 of 16 processes use KSM (1 unreadable), 9 cgroups: merging 3.5G,
+ * profit 3.4G" (79 columns), or with a filter "3 of 11 processes match
+ * /qemu, ...": the figures are those of the rows below.
+ */
 static void summary_line(const struct ksm_frame_input *in,
 			 struct ksm_frame_model *m)
 {
@@ -467,24 +496,32 @@ static void summary_line(const struct ksm_frame_input *in,
 	enum ksm_group_by by = in->view->by;
 	struct ksm_psum total;
 	struct lb b = { .len = 0 };
-	char merging[32], profit[32];
+	char merging[32], profit[32], filter[sizeof(in->view->filter) * 4];
 
 	if (!p) {
 		lb_add(&b, "no process figures");
 	} else if (p->no_files) {
 		lb_add(&b, "this kernel reports no per-process KSM figures (needs Linux 5.19)");
 	} else {
-		ksm_procs_total(p, &total);
-		if (by)
-			lb_add(&b, "%zu %s, ", m->nrows, group_plurals[by]);
-		if (in->only_pids)
+		filtered_total(m, &total);
+		/* as names are shown: a unit's "\x2d" as systemctl has it */
+		ksm_escape_name(in->view->filter, filter, sizeof(filter));
+		if (filter[0])
+			lb_add(&b, "%zu of %zu process%s match /%s", total.procs,
+			       p->n, plural_es(p->n), filter);
+		else if (in->only_pids)
 			lb_add(&b, "%zu of %zu process%s asked for", p->n,
-			       in->procs_total, in->procs_total == 1 ? "" : "es");
+			       in->procs_total, plural_es(in->procs_total));
 		else
-			lb_add(&b, "%zu process%s with KSM use, of %zu", p->n,
-			       p->n == 1 ? "" : "es", in->procs_total);
-		if (p->denied + p->failed)
+			lb_add(&b, "%zu of %zu process%s use%s KSM", p->n,
+			       in->procs_total, plural_es(in->procs_total),
+			       p->n == 1 ? "s" : "");
+		/* filtered, the others are not the question */
+		if (p->denied + p->failed && !filter[0])
 			lb_add(&b, " (%zu unreadable)", p->denied + p->failed);
+		if (by)
+			lb_add(&b, ", %zu %s", m->nrows, group_plurals[by]);
+		lb_add(&b, ":");
 		if (total.st.have & KSM_PF_BIT(KSM_PF_MERGING))
 			ksm_format_size(total.st.merging_pages *
 					(unsigned long long)in->cur->page_size,
@@ -495,7 +532,7 @@ static void summary_line(const struct ksm_frame_input *in,
 			ksm_format_ssize(total.st.profit, profit, sizeof(profit));
 		else
 			snprintf(profit, sizeof(profit), "-");
-		lb_add(&b, "   merging %s, profit %s", merging, profit);
+		lb_add(&b, " merging %s, profit %s", merging, profit);
 	}
 	snprintf(m->summary, sizeof(m->summary), "%s", b.buf);
 }
@@ -503,10 +540,10 @@ static void summary_line(const struct ksm_frame_input *in,
 static int table_rows(const struct ksm_frame_input *in,
 		      struct ksm_frame_model *m)
 {
-	ksm_system_stat(in->cur, &m->system);
 	m->rows_ctx = (struct ksm_prow_ctx){
 		.procs = in->procs, .system = &m->system,
 		.page_size = in->cur->page_size, .by = in->view->by,
+		.filter = in->view->filter,
 	};
 	if (!in->procs)
 		return 0;

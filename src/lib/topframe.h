@@ -58,6 +58,9 @@ struct ksm_view {
 	size_t selected;	/* highlighted row */
 	bool paused;
 	double delay;		/* seconds between refreshes */
+	/* only processes with this text in a name (ksm_prow_match());
+	 * "": all */
+	char filter[64];
 };
 
 /* The columns of a view, left to right (of the column table, those top

@@ -152,7 +152,7 @@ check "frame 3: memory saved grows: its range beside the sparkline" \
 	grep -Eq '^saved .* \[3\.[34]G( \+1[0-9.]+M|\.\.3\.[34]G)\] +▁[▁▂▃▄▅▆▇█]█$' \
 	<(frame "$out" 3)
 check "frame 3: the processes counted (6100, which vanished, no longer)" \
-	grep -q '^11 processes with KSM use, of 17 ' <(frame "$out" 3)
+	grep -q '^11 of 17 processes use KSM ' <(frame "$out" 3)
 check "the ksmd thread is not a process row" not_grep '^ *45 ' "$out"
 
 # --- ksmd stops between two refreshes ---------------------------------------
