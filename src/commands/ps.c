@@ -503,7 +503,13 @@ static int fit_names(const struct ps_ctx *c, struct libscols_table *tb)
 	size_t nlines = scols_table_get_nlines(tb);
 	int err;
 
-	if (!first)
+	/*
+	 * Nothing is cut where libsmartcols will not fit a terminal
+	 * (new_table(), and its own test, isatty(), unless --width forces
+	 * one): a pipe or a file costs no second layout, however many rows.
+	 */
+	if (!first || (!c->o->width && (c->o->noutputs || c->o->output_all ||
+					  !isatty(STDOUT_FILENO))))
 		return 0;
 	err = scols_table_print_range_to_string(tb, first, first, &scratch);
 	free(scratch);
