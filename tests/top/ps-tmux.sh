@@ -40,7 +40,8 @@ cleanup() {
 	for s in "$work"/tmux.*.sock; do
 		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null
 	done
-	rm -rf "$work"
+	# a server going away may still write its socket: once more
+	rm -rf "$work" 2>/dev/null || { sleep 0.5; rm -rf "$work"; }
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
