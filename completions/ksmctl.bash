@@ -20,7 +20,7 @@ set -n --dry-run -q --quiet --unmerge -f --force --timeout= --no-wait -h --help
 start -p= --pages-to-scan= -s= --sleep-millisecs= -n --dry-run -q --quiet --no-wait -h --help
 stop --unmerge -f --force -n --dry-run -q --quiet --no-wait -h --help
 unmerge-all -f --force -n --dry-run -q --quiet -r --restart --no-wait -h --help
-ps -a --all -p= --pid= -u= --user= -g= --group-by= -o= --output= --output-all --sort= -b --bytes -J --json -r --raw -n --noheadings -h --help
+ps -a --all -p= --pid= -u= --user= -g= --group-by= -o= --output= --output-all --sort= -b --bytes -J --json -r --raw -n --noheadings -w= --width= -h --help
 export -g= --group-by= -o= --output= -h --help
 tune -c= --config= --once -n --dry-run -v --verbose --interval= --pidfile= --retune --no-restore --show-config -h --help
 governor --max-cpu= --calibrate --duration= -f --follow -i --interval= -n --dry-run -q --quiet -J --json --no-wait -h --help

@@ -23,12 +23,20 @@
 #include <unistd.h>
 
 #include "top.h"
+#include "lib/escape.h"
 #include "lib/units.h"
 
 /* Longest wait for a key: how soon a signal's flag is seen. */
 #define KEY_WAIT_MS 200
 
-enum mode { MODE_TABLE, MODE_HELP, MODE_CONFIRM, MODE_DELAY };
+enum mode {
+	MODE_TABLE,
+	MODE_HELP,
+	MODE_CONFIRM,
+	MODE_DELAY,
+	MODE_FILTER,	/* typing the filter (/) */
+	MODE_DETAIL,	/* one process in detail (Enter) */
+};
 
 enum {
 	PAIR_WARNING = 1,
@@ -37,6 +45,7 @@ enum {
 	PAIR_SELECTED,
 	PAIR_LOSS,
 	PAIR_TITLE,
+	PAIR_KEY,
 };
 
 struct screen {
@@ -50,6 +59,13 @@ struct screen {
 	size_t input_len;
 	struct ksm_frame *frame;
 	size_t visible;			/* table rows of the last frame */
+	/* the selected row of the last frame: its pid (0: a group) and
+	 * its group's name, for Enter */
+	int sel_pid;
+	char sel_key[256];
+	bool have_sel;
+	size_t detail_top;		/* first line of the detail shown */
+	size_t detail_lines;		/* lines of the last detail */
 	char fatal[256];		/* why the loop gave up, if not a refresh */
 	bool dirty;
 	bool refresh_now;
@@ -181,6 +197,7 @@ static int screen_start(struct screen *sc)
 		init_pair(PAIR_SELECTED, COLOR_BLACK, COLOR_CYAN);
 		init_pair(PAIR_LOSS, COLOR_RED, -1);
 		init_pair(PAIR_TITLE, COLOR_CYAN, -1);
+		init_pair(PAIR_KEY, COLOR_BLACK, COLOR_CYAN);
 	}
 	return 0;
 }
@@ -273,16 +290,82 @@ static void draw_table(const struct screen *sc, const struct ksm_frame *f)
 	}
 }
 
-static const char hints[] =
-	"q quit  h help  s < > sort  g group  p pause  r run  + - pages  u unmerge";
+/*
+ * The one-line key bar: as many keys as the width takes, the most
+ * needed kept longest (rank 1), shown in this order.
+ */
+static const struct ksm_key_hint detail_keys[] = {
+	{ "Esc", "back", 1 }, { "Up Down PgUp PgDn", "scroll", 3 },
+	{ "q", "quit", 2 },
+};
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_KEYS 16
+
+/* The keys of the bar in this mode and view; how many. */
+static size_t bar_keys(const struct screen *sc, struct ksm_key_hint *out)
+{
+	const struct ksm_view *v = &sc->t->view;
+	size_t n = 0;
+
+	if (sc->mode == MODE_DETAIL) {
+		memcpy(out, detail_keys, sizeof(detail_keys));
+		return NKEYS(detail_keys);
+	}
+	out[n++] = (struct ksm_key_hint){ "Enter", v->by ? "processes" : "detail", 3 };
+	out[n++] = (struct ksm_key_hint){ "/", "filter", 4 };
+	if (v->filter[0])
+		out[n++] = (struct ksm_key_hint){ "Esc", "unfilter", 4 };
+	out[n++] = (struct ksm_key_hint){ "s", "sort", 5 };
+	out[n++] = (struct ksm_key_hint){ "g", "group", 6 };
+	out[n++] = (struct ksm_key_hint){ "p", "pause", 10 };
+	out[n++] = (struct ksm_key_hint){ "d", "delay", 11 };
+	out[n++] = (struct ksm_key_hint){ "r", "run", 7 };
+	out[n++] = (struct ksm_key_hint){ "+-", "pages", 9 };
+	out[n++] = (struct ksm_key_hint){ "u", "unmerge", 8 };
+	out[n++] = (struct ksm_key_hint){ "h", "help", 2 };
+	out[n++] = (struct ksm_key_hint){ "q", "quit", 1 };
+	return n;
+}
+
+/* The bar on the last line: keys in reverse video, what they do after. */
+static void draw_keybar(const struct screen *sc)
+{
+	struct ksm_key_hint h[MAX_KEYS];
+	bool shown[MAX_KEYS], first = true;
+	size_t n = bar_keys(sc, h);
+
+	ksm_keybar(h, n, COLS - 1, sc->utf8, shown);
+	move(LINES - 1, 0);
+	for (size_t i = 0; i < n; i++) {
+		if (!shown[i])
+			continue;
+		if (!first)
+			put(-1, 0, "  ", -1, A_NORMAL);
+		put(-1, 0, h[i].key, -1, pair(sc, PAIR_KEY, A_REVERSE) | A_BOLD);
+		put(-1, 0, " ", -1, A_NORMAL);
+		put(-1, 0, h[i].label, -1, A_NORMAL);
+		first = false;
+	}
+}
 
 /* A long message or question takes up to this many lines at the bottom. */
 #define STATUS_MAX_LINES 3
 
-/* The bottom text: a question, the delay being typed, a message, or hints. */
+/* The bottom text: a question, the delay or filter being typed, a
+ * message; NULL for the key bar. */
 static const char *status_text(const struct screen *sc, char *buf, size_t size,
 			       attr_t *a)
 {
+	if (sc->mode == MODE_FILTER) {
+		char shown[sizeof(sc->t->view.filter) * 4];
+
+		ksm_escape(sc->t->view.filter, shown, sizeof(shown));
+		snprintf(buf, size, "Filter by name (Enter to keep, Esc to clear): %s",
+			 shown);
+		*a = A_BOLD;
+		return buf;
+	}
 	if (sc->mode == MODE_CONFIRM) {
 		*a = A_REVERSE | A_BOLD;
 		return sc->pending.question;
@@ -297,70 +380,8 @@ static const char *status_text(const struct screen *sc, char *buf, size_t size,
 		*a = sc->msg_error ? pair(sc, PAIR_WARNING, 0) | A_BOLD : A_BOLD;
 		return sc->msg;
 	}
-	*a = A_DIM;
-	return hints;
-}
-
-/* Bytes of the longest start of text that fits in width columns. */
-static size_t fitting_bytes(const char *text, int width, bool utf8)
-{
-	char part[KSM_FRAME_LINE];
-	size_t best = 0;
-
-	for (size_t i = 1; text[i - 1] && i < sizeof(part); i++) {
-		if (((unsigned char)text[i] & 0xc0) == 0x80)
-			continue;	/* inside a character */
-		memcpy(part, text, i);
-		part[i] = '\0';
-		if (ksm_text_width(part, utf8) > width)
-			break;
-		best = i;
-	}
-	return best;
-}
-
-/*
- * Cut text into lines of width columns at spaces (a word longer than a
- * line is cut), at most max of them; how many.  The key hints keep to
- * one line: they are only a reminder.
- */
-static int wrap(const char *text, int width, bool utf8, char (*out)[KSM_FRAME_LINE],
-		int max)
-{
-	const char *p = text;
-	int n = 0;
-
-	while (*p && n < max) {
-		size_t len = strlen(p), best = 0;
-		char part[KSM_FRAME_LINE];
-
-		if (ksm_text_width(p, utf8) <= width || n == max - 1) {
-			best = len;
-		} else {
-			for (size_t i = 1; i < len && i < sizeof(part); i++) {
-				if (p[i] != ' ')
-					continue;
-				memcpy(part, p, i);
-				part[i] = '\0';
-				if (ksm_text_width(part, utf8) > width)
-					break;
-				best = i;
-			}
-		}
-		if (!best)	/* one long word: cut it */
-			best = fitting_bytes(p, width, utf8);
-		if (!best)
-			best = 1;
-		if (best >= sizeof(part))
-			best = sizeof(part) - 1;
-		memcpy(part, p, best);
-		part[best] = '\0';
-		ksm_fit(part, width, false, utf8, out[n++], KSM_FRAME_LINE);
-		p += best;
-		while (*p == ' ')
-			p++;
-	}
-	return n ? n : 1;
+	*a = A_NORMAL;
+	return NULL;
 }
 
 static int status_lines(const struct screen *sc)
@@ -370,9 +391,9 @@ static int status_lines(const struct screen *sc)
 	attr_t a;
 
 	text = status_text(sc, buf, sizeof(buf), &a);
-	if (text == hints || COLS < 2 || LINES < 2 * STATUS_MAX_LINES)
+	if (!text || COLS < 2 || LINES < 2 * STATUS_MAX_LINES)
 		return 1;
-	return wrap(text, COLS - 1, sc->utf8, text_lines, STATUS_MAX_LINES);
+	return ksm_wrap(text, COLS - 1, 0, sc->utf8, text_lines, STATUS_MAX_LINES);
 }
 
 static void draw_status(const struct screen *sc, int n)
@@ -385,7 +406,11 @@ static void draw_status(const struct screen *sc, int n)
 	if (COLS < 2 || LINES < 2)
 		return;
 	text = status_text(sc, buf, sizeof(buf), &a);
-	n = wrap(text, COLS - 1, sc->utf8, text_lines, n);
+	if (!text) {
+		draw_keybar(sc);
+		return;
+	}
+	n = ksm_wrap(text, COLS - 1, 0, sc->utf8, text_lines, n);
 	for (int i = 0; i < n; i++)
 		put(LINES - n + i, 0, text_lines[i], -1, a);
 }
@@ -396,6 +421,9 @@ static const char *const help_text[] = {
 	"  q            quit                      h ?          this help",
 	"  Up Down      move the selection        PgUp PgDn    a page up / down",
 	"  Home End     first / last row          space        refresh now, all",
+	"  Enter        a process in detail: ksm_stat, mergeable areas, names",
+	"               (grouped: the processes of the group)",
+	"  / Esc        filter by name (command, user, unit, VM, cgroup) / clear",
 	"  s >          sort by the next column   <            the previous column",
 	"  g            group: process, cgroup, unit, VM, user, command",
 	"  p            pause / resume            d            change the delay",
@@ -404,15 +432,12 @@ static const char *const help_text[] = {
 	"  + -          pages_to_scan up a quarter / down a fifth (refused while",
 	"               the advisor sets it: advisor_mode scan-time)",
 	"  u            unmerge every page (run 2), when MemAvailable allows",
-	"",
 	"saved = (pages_sharing + ksm_zero_pages) x page size; profit =",
-	"general_profit (saved less rmap metadata); rates between refreshes; the",
-	"last full scan's length; ksmd's share of a CPU.  MERGING ZERO: memory",
-	"merged / merged with the zero page; RMAP: pages KSM tracks; SHARE: part",
-	"of all merging; VERDICT waste: over 64 rmap items per merged page.",
-	"Processes without KSM use are read in turns (each within a minute), new",
-	"ones looked for every 10 s; space reads them all.  Ctrl-L redraws.",
-	"",
+	"general_profit (saved less rmap metadata); ksmd's share of a CPU over",
+	"the last refresh.  MERGING ZERO: memory merged / with the zero page;",
+	"RMAP: pages tracked; SHARE: part of all merging; VERDICT waste: over 64",
+	"rmap items per merged page.  Idle processes are read in turns (each",
+	"within a minute), new ones every 10 s; space reads all.  Ctrl-L redraws.",
 	"Press any key to return.",
 };
 
@@ -427,6 +452,48 @@ static void draw_help(const struct screen *sc)
 	}
 }
 
+/* What Enter acts on: the selected row of the frame on screen. */
+static void keep_selection(struct screen *sc, const struct ksm_frame *f)
+{
+	const struct ksm_frow *r;
+
+	sc->have_sel = f->nrows > 0;
+	if (!sc->have_sel)
+		return;
+	r = &f->rows[f->selected];
+	sc->sel_pid = r->pid;
+	snprintf(sc->sel_key, sizeof(sc->sel_key), "%s",
+		 r->pid ? "" : ksm_procs_str(&sc->t->procs, r->key));
+}
+
+/* One process in detail, scrolled, with the key bar below. */
+static int draw_detail(struct screen *sc)
+{
+	struct ksm_detail_input in;
+	struct ksm_procstat system;
+	struct ksm_lines text;	/* not "lines": term.h has that name */
+	size_t room = LINES > 1 ? (size_t)LINES - 1 : 0;
+	char fitted[KSM_FRAME_LINE];
+	int err;
+
+	top_detail_input(sc->t, sc->utf8, COLS, &system, &in);
+	err = ksm_detail_compute(&in, &text);
+	if (err)
+		return err;
+	sc->detail_lines = text.n;
+	if (sc->detail_top + room > text.n)
+		sc->detail_top = text.n > room ? text.n - room : 0;
+	for (size_t i = sc->detail_top; i < text.n && i - sc->detail_top < room; i++) {
+		ksm_fit(ksm_line(&text, i), COLS, false, sc->utf8, fitted,
+			sizeof(fitted));
+		put((int)(i - sc->detail_top), 0, fitted, -1,
+		    i == 0 ? pair(sc, PAIR_TITLE, 0) | A_BOLD : A_NORMAL);
+	}
+	ksm_lines_free(&text);
+	draw_status(sc, 1);
+	return 0;
+}
+
 /* Compute the frame for this terminal size and put it on the screen. */
 static int draw(struct screen *sc)
 {
@@ -437,6 +504,10 @@ static int draw(struct screen *sc)
 	erase();
 	if (sc->mode == MODE_HELP) {
 		draw_help(sc);
+	} else if (sc->mode == MODE_DETAIL) {
+		err = draw_detail(sc);
+		if (err)
+			return err;
 	} else {
 		/* a long message takes table rows, for as long as it is shown */
 		status = status_lines(sc);
@@ -448,6 +519,7 @@ static int draw(struct screen *sc)
 		t->view.top = sc->frame->top;
 		t->view.selected = sc->frame->selected;
 		sc->visible = sc->frame->visible;
+		keep_selection(sc, sc->frame);
 		draw_head(sc, sc->frame);
 		draw_table(sc, sc->frame);
 		draw_status(sc, status);
@@ -562,6 +634,125 @@ static void delay_key(struct screen *sc, int ch)
 	}
 }
 
+/* The filter as typed: printable ASCII and the bytes of UTF-8 text;
+ * Backspace takes a whole character. */
+static void filter_edit(struct screen *sc, int ch)
+{
+	char *f = sc->t->view.filter;
+	size_t len = strlen(f);
+
+	if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len) {
+		while (len && ((unsigned char)f[len - 1] & 0xc0) == 0x80)
+			len--;	/* continuation bytes */
+		f[len ? len - 1 : 0] = '\0';
+	} else if (((ch >= 0x20 && ch < 0x7f) || (ch >= 0x80 && ch <= 0xff)) &&
+		   len + 1 < sizeof(sc->t->view.filter)) {
+		f[len] = (char)ch;
+		f[len + 1] = '\0';
+	}
+	/* the rows change under the selection: start from the top */
+	sc->t->view.selected = sc->t->view.top = 0;
+}
+
+static void filter_key(struct screen *sc, int ch)
+{
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		sc->mode = MODE_TABLE;
+		curs_set(0);
+	} else if (ch == 27) {
+		sc->t->view.filter[0] = '\0';
+		sc->t->view.selected = sc->t->view.top = 0;
+		sc->mode = MODE_TABLE;
+		curs_set(0);
+	} else {
+		filter_edit(sc, ch);
+	}
+}
+
+/* Enter: a process in detail; on a group, the processes of the group
+ * (the filter set to its name). */
+static void enter_key(struct screen *sc)
+{
+	struct top *t = sc->t;
+	char msg[512];
+	int err;
+
+	if (!sc->have_sel)
+		return;
+	if (!sc->sel_pid) {
+		if (!sc->sel_key[0]) {
+			message(sc, true, "this group has no name to filter by");
+			return;
+		}
+		/* a longer name is matched by its start */
+		snprintf(t->view.filter, sizeof(t->view.filter), "%.*s",
+			 (int)sizeof(t->view.filter) - 1, sc->sel_key);
+		t->view.by = KSM_BY_NONE;
+		t->view.selected = t->view.top = 0;
+		return;
+	}
+	err = top_detail_open(t, sc->sel_pid);
+	if (err) {
+		snprintf(msg, sizeof(msg), "proc/%d: cannot read: %s", sc->sel_pid,
+			 strerror(-err));
+		message(sc, true, msg);
+		return;
+	}
+	sc->detail_top = 0;
+	sc->mode = MODE_DETAIL;
+}
+
+/* Returns false to quit. */
+static bool detail_key(struct screen *sc, int ch)
+{
+	size_t page = LINES > 2 ? (size_t)LINES - 2 : 1;
+
+	switch (ch) {
+	case 'q':
+	case 'Q':
+		return false;
+	case 27:
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+	case KEY_LEFT:
+	case KEY_BACKSPACE:
+	case 127:
+		top_detail_close(sc->t);
+		sc->mode = MODE_TABLE;
+		break;
+	case KEY_UP:
+	case 'k':
+		sc->detail_top -= sc->detail_top > 0;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		sc->detail_top++;	/* the drawing clamps the end */
+		break;
+	case KEY_PPAGE:
+		sc->detail_top = sc->detail_top > page ? sc->detail_top - page : 0;
+		break;
+	case KEY_NPAGE:
+		sc->detail_top += page;
+		break;
+	case KEY_HOME:
+		sc->detail_top = 0;
+		break;
+	case KEY_END:
+		sc->detail_top = sc->detail_lines;
+		break;
+	case ' ':
+		sc->refresh_now = true;
+		break;
+	case 12:	/* Ctrl-L */
+		clearok(curscr, TRUE);
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
 static void move_selection(struct screen *sc, long by)
 {
 	struct ksm_view *v = &sc->t->view;
@@ -637,6 +828,19 @@ static bool table_key(struct screen *sc, int ch)
 	case '?':
 		sc->mode = MODE_HELP;
 		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		enter_key(sc);
+		break;
+	case '/':
+		sc->mode = MODE_FILTER;
+		curs_set(1);
+		break;
+	case 27:	/* Esc: the filter goes */
+		v->filter[0] = '\0';
+		v->top = v->selected = 0;
+		break;
 	case 'r':
 		ask(sc, TOP_ACT_RUN);
 		break;
@@ -680,6 +884,11 @@ static bool key(struct screen *sc, int ch)
 	case MODE_DELAY:
 		delay_key(sc, ch);
 		return true;
+	case MODE_FILTER:
+		filter_key(sc, ch);
+		return true;
+	case MODE_DETAIL:
+		return detail_key(sc, ch);
 	default:
 		return table_key(sc, ch);
 	}

@@ -13,13 +13,12 @@
 #include "toplive.h"
 
 #include <errno.h>
-#include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "lib/ksmd.h"
+#include "lib/textfit.h"
 #include "lib/units.h"
 #include "report.h"
 
@@ -81,6 +80,74 @@ static int scan(struct top *t, const struct ksm_sample *s, struct ksm_procs *out
 	return err;
 }
 
+/* Read the process shown in detail: as `ps -p PID`, with every name. */
+static int detail_read(struct top *t)
+{
+	struct top_detail *d = &t->detail;
+	struct ksm_scan_opts so = {
+		.page_size = t->sample[t->cur].page_size,
+		.need = KSM_NEED_COMM | KSM_NEED_UID | KSM_NEED_CGROUP | KSM_NEED_VM,
+		.pids = &d->pid,
+		.npids = 1,
+		.pid_err = &d->err,
+	};
+	int err;
+
+	if (d->have_procs)
+		ksm_procs_free(&d->procs);
+	ksm_areas_free(&d->areas);
+	d->have_procs = false;
+	d->err = 0;
+	err = ksm_procs_scan(t->ctx->root, &so, &d->procs);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		d->err = err;
+		return 0;
+	}
+	d->have_procs = true;
+	if (!d->err && d->procs.n != 1)
+		d->err = -ESRCH;
+	d->areas_err = d->err ? 0 : ksm_proc_areas(t->ctx->root, d->pid, &d->areas);
+	return d->areas_err == -ENOMEM ? -ENOMEM : 0;
+}
+
+int top_detail_open(struct top *t, int pid)
+{
+	top_detail_close(t);
+	t->detail.pid = pid;
+	return detail_read(t);
+}
+
+void top_detail_close(struct top *t)
+{
+	struct top_detail *d = &t->detail;
+
+	if (d->have_procs)
+		ksm_procs_free(&d->procs);
+	ksm_areas_free(&d->areas);
+	memset(d, 0, sizeof(*d));
+}
+
+void top_detail_input(const struct top *t, bool utf8, int width,
+		      struct ksm_procstat *system, struct ksm_detail_input *in)
+{
+	const struct top_detail *d = &t->detail;
+
+	ksm_system_stat(&t->sample[t->cur], system);
+	*in = (struct ksm_detail_input){
+		.pid = d->pid,
+		.procs = d->have_procs ? &d->procs : NULL,
+		.err = d->err,
+		.areas = d->err ? NULL : &d->areas,
+		.areas_err = d->areas_err,
+		.system = system,
+		.page_size = t->sample[t->cur].page_size,
+		.utf8 = utf8,
+		.width = width,
+	};
+}
+
 int top_refresh(struct top *t)
 {
 	int next = t->refreshes ? !t->cur : 0;
@@ -124,6 +191,11 @@ int top_refresh(struct top *t)
 	t->have_prev = t->refreshes > 0;
 	t->cur = next;
 	t->refreshes++;
+	if (t->detail.pid && detail_read(t)) {
+		snprintf(refresh_error, sizeof(refresh_error),
+			 "proc/%d: cannot read: %s", t->detail.pid, strerror(ENOMEM));
+		return EXIT_FAIL;
+	}
 	return 0;
 }
 
@@ -332,6 +404,7 @@ void top_live_init(struct top *t, struct ksm_ctx *ctx)
 
 void top_live_free(struct top *t)
 {
+	top_detail_close(t);
 	if (t->have_procs)
 		ksm_procs_free(&t->procs);
 	ksm_live_free(&t->live);
@@ -339,7 +412,5 @@ void top_live_free(struct top *t)
 
 bool top_utf8_locale(void)
 {
-	const char *cs = nl_langinfo(CODESET);
-
-	return cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
+	return ksm_locale_utf8();
 }

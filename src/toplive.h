@@ -28,6 +28,16 @@ struct top_opts {
 	size_t npids, pids_cap;
 };
 
+/* The process shown in detail (Enter): read again at every refresh. */
+struct top_detail {
+	int pid;			/* 0: none shown */
+	struct ksm_procs procs;		/* it alone, with every name */
+	bool have_procs;
+	int err;			/* reading it: -ESRCH gone... */
+	struct ksm_areas areas;		/* its mergeable areas */
+	int areas_err;
+};
+
 /* Everything one refresh reads, and what the user chose. */
 struct top {
 	struct ksm_ctx *ctx;
@@ -47,6 +57,7 @@ struct top {
 	bool ksmd_ok[2];
 	struct ksm_view view;
 	unsigned long long refreshes;
+	struct top_detail detail;
 };
 
 /*
@@ -62,6 +73,18 @@ const char *top_error(void);
 /* The frame input for the current state (width/height 0: batch). */
 void top_frame_input(const struct top *t, bool utf8, int width, int height,
 		     struct ksm_frame_input *in);
+
+/*
+ * Show process pid in detail: read its figures, names and mergeable
+ * areas now, and at every refresh until top_detail_close().  What
+ * could not be read is in t->detail (the view says why).  0 or -ENOMEM.
+ */
+int top_detail_open(struct top *t, int pid);
+void top_detail_close(struct top *t);
+/* The detail's input for lib/topview (system: where its share is read
+ * against, filled here). */
+void top_detail_input(const struct top *t, bool utf8, int width,
+		      struct ksm_procstat *system, struct ksm_detail_input *in);
 
 /* ---- the admin keys ---------------------------------------------------- */
 

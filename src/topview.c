@@ -7,12 +7,13 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "lib/escape.h"
+#include "lib/textfit.h"
 #include "lib/units.h"
 
 void ksm_sparkline(const double *v, size_t n, bool utf8, char *out,
@@ -49,122 +50,6 @@ void ksm_sparkline(const double *v, size_t n, bool utf8, char *out,
 		len += plen;
 	}
 	out[len] = '\0';
-}
-
-/* ---- text that fits -------------------------------------------------------- */
-
-struct piece {
-	size_t len;		/* bytes of the source */
-	int width;		/* terminal columns */
-	char esc[8];		/* what to write instead, when not "" */
-};
-
-static void next_piece(const unsigned char *s, bool utf8, struct piece *pc)
-{
-	pc->esc[0] = '\0';
-	pc->len = 1;
-	pc->width = 1;
-	if (*s < 0x80)
-		return;
-	if (!utf8) {
-		snprintf(pc->esc, sizeof(pc->esc), "\\x%02x", *s);
-		pc->width = 4;
-		return;
-	}
-	/* escaped text and our own holds only valid UTF-8 */
-	{
-		size_t len = *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : *s >= 0xc0 ? 2 : 1;
-		wchar_t cp = len == 1 ? *s : (wchar_t)(*s & (0x7f >> len));
-		int w;
-
-		for (size_t i = 1; i < len; i++) {
-			if ((s[i] & 0xc0) != 0x80) {
-				len = i;
-				break;
-			}
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		pc->len = len;
-		w = wcwidth(cp);
-		pc->width = w < 0 ? 1 : w;
-	}
-}
-
-size_t ksm_fit(const char *text, int width, bool right, bool utf8, char *out,
-	       size_t size)
-{
-	const unsigned char *s = (const unsigned char *)text, *end;
-	struct piece pc;
-	size_t o = 0;
-	int used = 0, pad;
-
-	if (!size)
-		return 0;
-	while (*s) {
-		next_piece(s, utf8, &pc);
-		if (width >= 0 && used + pc.width > width)
-			break;
-		used += pc.width;
-		s += pc.len;
-	}
-	end = s;
-	pad = width >= 0 ? width - used : 0;
-	for (; right && pad > 0 && o + 1 < size; pad--)
-		out[o++] = ' ';
-	for (s = (const unsigned char *)text; s < end; s += pc.len) {
-		const char *src = (const char *)s;
-		size_t n;
-
-		next_piece(s, utf8, &pc);
-		n = pc.len;
-		if (pc.esc[0]) {
-			src = pc.esc;
-			n = strlen(pc.esc);
-		}
-		if (o + n >= size)
-			break;
-		memcpy(out + o, src, n);
-		o += n;
-	}
-	for (; pad > 0 && o + 1 < size; pad--)
-		out[o++] = ' ';
-	out[o] = '\0';
-	return o;
-}
-
-/* Cut from the left, keeping the end: a cgroup's leaf names it. */
-static void fit_tail(const char *text, int width, bool utf8, char *out,
-		     size_t size)
-{
-	const char *mark = utf8 ? "\u2026" : "..";
-	const unsigned char *s = (const unsigned char *)text;
-	int total = ksm_text_width(text, utf8), keep = width - (utf8 ? 1 : 2);
-	char tmp[KSM_FRAME_LINE];
-	struct piece pc;
-
-	if (total <= width || keep < 1) {
-		ksm_fit(text, width, false, utf8, out, size);
-		return;
-	}
-	for (; *s && total > keep; s += pc.len) {
-		next_piece(s, utf8, &pc);
-		total -= pc.width;
-	}
-	snprintf(tmp, sizeof(tmp), "%s%s", mark, (const char *)s);
-	ksm_fit(tmp, width, false, utf8, out, size);
-}
-
-int ksm_text_width(const char *text, bool utf8)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	struct piece pc;
-	int w = 0;
-
-	for (; *s; s += pc.len) {
-		next_piece(s, utf8, &pc);
-		w += pc.width;
-	}
-	return w;
 }
 
 /* ---- cells ------------------------------------------------------------------ */
@@ -239,16 +124,8 @@ static void cell(const struct ksm_frame_model *m, const struct ksm_prow *r,
 			snprintf(buf, size, "%.1f%%", pct);
 		break;
 	case KSM_PCOL_VERDICT:
-		switch (ksm_procstat_verdict(st, page)) {
-		case KSM_VERDICT_WASTE:
-			snprintf(buf, size, "waste");
-			break;
-		case KSM_VERDICT_OK:
-			snprintf(buf, size, "ok");
-			break;
-		default:
-			buf[0] = '\0';
-		}
+		snprintf(buf, size, "%s",
+			 ksm_verdict_text(ksm_procstat_verdict(st, page)));
 		break;
 	default:
 		if (ksm_pcols[col].kind == KSM_PK_NAME)
@@ -287,6 +164,7 @@ struct columns {
 	int width[KSM_PCOL_COUNT];
 	int n;
 	enum ksm_pcol key;	/* a grouped view's name column */
+	int pad;		/* blanks after the last column (screen) */
 };
 
 /* What the table is laid out from. */
@@ -307,67 +185,173 @@ static void heading(const struct table *t, enum ksm_pcol col, char *buf,
 		 col == t->m->sort ? sort_marker(t->in->utf8) : "");
 }
 
-/* A column's width on the screen: the table's, 0 for a flexible one. */
-static int screen_width(const struct columns *c, int i)
+/* A name column: as wide as its widest cell, cut to what is left. */
+static bool is_name(const struct table *t, enum ksm_pcol col)
 {
-	/* a group's name takes what is left, as a unit does */
-	if (c->key != KSM_PCOL_PID && c->col[i] == c->key)
-		return 0;
-	return ksm_pcols[c->col[i]].screen_width;
+	return ksm_pcols[col].screen_width == 0 ||
+	       (t->in->view->by && col == ksm_pcol_key(t->in->view->by));
+}
+
+/* Narrower than this a name says too little to be worth its room. */
+#define NAME_MIN 6
+
+/* The widths a column wants and makes do with: a figure its own, a
+ * name its widest cell (or heading), NAME_MIN at least. */
+static void column_widths(const struct table *t, enum ksm_pcol col,
+			  int *want, int *least)
+{
+	char buf[1024];
+	int w;
+
+	heading(t, col, buf, sizeof(buf));
+	*want = ksm_text_width(buf, t->in->utf8);
+	if (!is_name(t, col)) {
+		*want = *want > ksm_pcols[col].screen_width ? *want :
+			ksm_pcols[col].screen_width;
+		*least = *want;
+		return;
+	}
+	*least = *want > NAME_MIN ? *want : NAME_MIN;
+	for (size_t r = 0; r < t->m->nrows; r++) {
+		cell(t->m, &t->m->rows[r], col, buf, sizeof(buf));
+		w = ksm_text_width(buf, t->in->utf8);
+		*want = w > *want ? w : *want;
+	}
+	*least = *least < *want ? *least : *want;
+}
+
+/* The columns a view keeps first: the default ones, its key and the
+ * column it is sorted by (else the sort would be invisible). */
+static bool required(const struct table *t, enum ksm_pcol col)
+{
+	return (ksm_pcols[col].flags & KSM_PCOL_DEFAULT) ||
+	       col == t->m->sort ||
+	       (t->in->view->by && col == ksm_pcol_key(t->in->view->by));
+}
+
+/* A plan being made: which of the view's columns are on, how wide. */
+struct plan {
+	enum ksm_pcol col[KSM_PCOL_COUNT];
+	int want[KSM_PCOL_COUNT], least[KSM_PCOL_COUNT], width[KSM_PCOL_COUNT];
+	bool on[KSM_PCOL_COUNT], name[KSM_PCOL_COUNT];
+	int n;
+};
+
+/* Columns taken by the columns that are on, at their widths. */
+static int plan_used(const struct plan *p)
+{
+	int used = 0, k = 0;
+
+	for (int i = 0; i < p->n; i++)
+		if (p->on[i])
+			used += p->width[i] + (k++ ? 1 : 0);
+	return used;
+}
+
+/* Too wide at its least: the default columns go from the right, the
+ * first (the pid, a group's name) stays.  Whether any went. */
+static bool drop_required(struct plan *p, int room)
+{
+	bool dropped = false;
+
+	for (int i = 0; i < p->n; i++)
+		p->width[i] = p->least[i];
+	for (int i = p->n - 1; i > 0 && plan_used(p) > room; i--) {
+		if (p->on[i]) {
+			p->on[i] = false;
+			dropped = true;
+		}
+	}
+	return dropped;
 }
 
 /*
- * Widths: fixed ones, and what is left for the flexible column (the
- * unit, or the group's name).  Columns that do not fit are left out
- * from the right; without a width limit the flexible column is as wide
- * as its widest cell.
+ * The other columns, left to right, when they fit as they want (a name
+ * whole); the first name that does not may still take what is left,
+ * cut, when that is its least.
+ */
+static void add_optional(struct plan *p, int room)
+{
+	bool cut_one = false;
+
+	for (int i = 0; i < p->n; i++) {
+		int used = plan_used(p) + 1;
+
+		if (p->on[i])
+			continue;
+		if (used + p->want[i] <= room) {
+			p->on[i] = true;
+			p->width[i] = p->want[i];
+		} else if (p->name[i] && !cut_one && used + p->least[i] <= room) {
+			p->on[i] = true;
+			p->width[i] = room - used;
+			cut_one = true;
+		}
+	}
+}
+
+/* Names too wide for the room give way, the widest first. */
+static void shrink_names(struct plan *p, int room)
+{
+	int over = plan_used(p) - room;
+
+	while (over > 0) {
+		int widest = -1;
+
+		for (int i = 0; i < p->n; i++)
+			if (p->on[i] && p->name[i] && p->width[i] > p->least[i] &&
+			    (widest < 0 || p->width[i] > p->width[widest]))
+				widest = i;
+		if (widest < 0)
+			break;
+		p->width[widest]--;
+		over--;
+	}
+}
+
+/*
+ * Lay the view's columns out for the width.  Figures have their width,
+ * names the width of their widest cell (never stretched to fill a wide
+ * screen).  The default columns, the key and the sort column come
+ * first, names as wide as they want; then the others, left to right, as
+ * room allows (ZERO and RMAP from 120 columns, VM and CGROUP on a wide
+ * screen); names give way, the widest first, when they do not fit.
+ * Batch (no width): every column, whole.
  */
 static void plan_columns(const struct table *t, struct columns *c)
 {
 	const struct ksm_frame_input *in = t->in;
-	enum ksm_group_by by = in->view->by;
-	int fixed = 0, flex = -1;
-	char buf[1024];
+	struct plan p;
+	bool dropped = false;
 
-	c->n = ksm_view_columns(by, c->col);
-	c->key = by ? ksm_pcol_key(by) : KSM_PCOL_PID;
-	for (int i = 0; i < c->n; i++) {
-		c->width[i] = screen_width(c, i);
-		if (!c->width[i])
-			flex = i;
-		fixed += c->width[i] + (i ? 1 : 0);
+	memset(&p, 0, sizeof(p));
+	p.n = ksm_view_columns(in->view->by, p.col);
+	c->key = in->view->by ? ksm_pcol_key(in->view->by) : KSM_PCOL_PID;
+	for (int i = 0; i < p.n; i++) {
+		column_widths(t, p.col[i], &p.want[i], &p.least[i]);
+		p.name[i] = is_name(t, p.col[i]);
+		p.on[i] = !in->width || required(t, p.col[i]);
+		p.width[i] = p.want[i];
 	}
-	if (!in->width) {
-		heading(t, c->col[flex], buf, sizeof(buf));
-		c->width[flex] = ksm_text_width(buf, in->utf8);
-		for (size_t r = 0; r < t->m->nrows; r++) {
-			int w;
-
-			cell(t->m, &t->m->rows[r], c->col[flex], buf, sizeof(buf));
-			w = ksm_text_width(buf, in->utf8);
-			c->width[flex] = w > c->width[flex] ? w : c->width[flex];
+	if (in->width) {
+		if (plan_used(&p) > in->width) {
+			dropped = drop_required(&p, in->width);
+			for (int i = 0; i < p.n; i++)
+				p.width[i] = p.want[i];
 		}
-		return;
+		/* no more columns while default ones are missing */
+		if (!dropped)
+			add_optional(&p, in->width);
+		shrink_names(&p, in->width);
 	}
-	/* the group's name needs room; a unit is a bonus */
-	for (;;) {
-		int need = fixed;
-		int last = c->n - 1;
-
-		if (flex >= 0)
-			need += by ? 8 : 6;
-		if (need <= in->width || c->n <= 1)
-			break;
-		if (last == flex) {
-			fixed -= 1;	/* its separator */
-			flex = -1;
-		} else {
-			fixed -= c->width[last] + 1;
-		}
-		c->n--;
+	c->n = 0;
+	for (int i = 0; i < p.n; i++) {
+		if (!p.on[i])
+			continue;
+		c->col[c->n] = p.col[i];
+		c->width[c->n++] = p.width[i];
 	}
-	if (flex >= 0)
-		c->width[flex] = in->width - fixed;
+	c->pad = in->width > plan_used(&p) ? in->width - plan_used(&p) : 0;
 }
 
 /* Batch lines end without blanks (an empty last cell leaves some). */
@@ -386,6 +370,15 @@ static void append(char *line, size_t size, size_t *len, const char *s)
 	memcpy(line + *len, s, n);
 	*len += n;
 	line[*len] = '\0';
+}
+
+/* The screen's blanks after the last column: a highlighted row spans
+ * the whole width. */
+static void pad_line(const struct columns *c, char *line, size_t size,
+		     size_t *len)
+{
+	for (int i = 0; i < c->pad && *len + 1 < size; i++)
+		append(line, size, len, " ");
 }
 
 static void build_headings(const struct table *t, const struct columns *c,
@@ -412,8 +405,28 @@ static void build_headings(const struct table *t, const struct columns *c,
 		}
 		append(f->headings, sizeof(f->headings), &len, fitted);
 	}
+	pad_line(c, f->headings, sizeof(f->headings), &len);
 	if (!t->in->width)
 		rtrim(f->headings, &len);
+}
+
+/* One cell at its column's width: a name too long for it cut with an
+ * ellipsis (a path from the left), so that it never passes for whole. */
+static void fit_cell(const struct table *t, const struct columns *c, int i,
+		     const char *text, char *out, size_t size)
+{
+	unsigned int flags = ksm_pcols[c->col[i]].flags;
+	bool last = i == c->n - 1;
+	char cut[KSM_FRAME_LINE];
+
+	if (!t->in->width) {	/* batch: whole, no padding after the last */
+		ksm_fit(text, last ? -1 : c->width[i], flags & KSM_PCOL_RIGHT,
+			t->in->utf8, out, size);
+		return;
+	}
+	ksm_cut(text, c->width[i], flags & KSM_PCOL_CUT_START ? KSM_CUT_START :
+		KSM_CUT_END, t->in->utf8, cut, sizeof(cut));
+	ksm_fit(cut, c->width[i], flags & KSM_PCOL_RIGHT, t->in->utf8, out, size);
 }
 
 static int build_rows(const struct table *t, const struct columns *c,
@@ -421,7 +434,6 @@ static int build_rows(const struct table *t, const struct columns *c,
 {
 	char line[KSM_FRAME_LINE], buf[1024], fitted[KSM_FRAME_LINE];
 	const struct ksm_frame_model *m = t->m;
-	bool cgroup_key = t->in->view->by == KSM_BY_CGROUP && t->in->width;
 
 	f->rows = calloc(m->nrows ? m->nrows : 1, sizeof(*f->rows));
 	if (!f->rows)
@@ -434,20 +446,13 @@ static int build_rows(const struct table *t, const struct columns *c,
 
 		line[0] = '\0';
 		for (int i = 0; i < c->n; i++) {
-			bool last = i == c->n - 1;
-
 			if (i)
 				append(line, sizeof(line), &len, " ");
 			cell(m, it, c->col[i], buf, sizeof(buf));
-			if (cgroup_key && c->col[i] == c->key)
-				fit_tail(buf, c->width[i], t->in->utf8, fitted,
-					 sizeof(fitted));
-			else	/* batch: no padding after the last cell */
-				ksm_fit(buf, last && !t->in->width ? -1 : c->width[i],
-					ksm_pcols[c->col[i]].flags & KSM_PCOL_RIGHT,
-					t->in->utf8, fitted, sizeof(fitted));
+			fit_cell(t, c, i, buf, fitted, sizeof(fitted));
 			append(line, sizeof(line), &len, fitted);
 		}
+		pad_line(c, line, sizeof(line), &len);
 		if (!t->in->width)
 			rtrim(line, &len);
 		err = pool_add(f, line, &row->text);
@@ -475,14 +480,46 @@ static struct ksm_fline *add_line(struct ksm_frame *f, const struct ksm_frame_in
 	l->kind = kind;
 	l->sev = sev;
 	l->spark = -1;
-	ksm_fit(text, in->width ? in->width : -1, false, in->utf8, l->text,
+	/* a line too long is cut after a word, and says so */
+	ksm_cut(text, in->width ? in->width : -1, KSM_CUT_WORD, in->utf8, l->text,
 		sizeof(l->text));
 	return l;
 }
 
-/* The scale of a sparkline, "[1.2G..1.3G]", in a column of its own. */
-#define RANGE_W 16
-#define BATCH_SPARK 60
+int ksm_wrap(const char *text, int width, int indent, bool utf8,
+	     char (*out)[KSM_FRAME_LINE], int max)
+{
+	const char *p = text;
+	int n = 0;
+
+	while (*p && n < max) {
+		int room = width - (n ? indent : 0);
+		char part[KSM_FRAME_LINE];
+		size_t len = strlen(p), take;
+
+		if (room < 1)
+			break;
+		/* the last line there is room for: what is left, cut */
+		if (n == max - 1 || ksm_text_width(p, utf8) <= room) {
+			snprintf(part, sizeof(part), "%s", p);
+			take = len;
+		} else {
+			take = ksm_break(p, room, utf8);
+			if (take >= sizeof(part))
+				take = sizeof(part) - 1;
+			memcpy(part, p, take);
+			part[take] = '\0';
+		}
+		snprintf(out[n], KSM_FRAME_LINE, "%*s", n ? indent : 0, "");
+		ksm_cut(part, room, KSM_CUT_WORD, utf8, out[n] + strlen(out[n]),
+			KSM_FRAME_LINE - strlen(out[n]));
+		n++;
+		p += take;
+		while (*p == ' ')
+			p++;
+	}
+	return n;
+}
 
 /* The scale of a sparkline, "[1.2G..1.3G]", in a column of its own. */
 #define RANGE_W 16
@@ -553,27 +590,63 @@ static void memory_line(const struct ksm_frame_input *in, struct ksm_frame *f,
 		l->spark = off;
 }
 
-/* The findings, worst first, as many as the height leaves room for. */
+/* A finding's continuation lines start under its text. */
+#define FINDING_INDENT 9
+/* ... and take at most this many lines. */
+#define FINDING_LINES 3
+
+/*
+ * One finding in the lines left (reserve: one of them kept for the
+ * "more findings" line): whole, wrapped, when it fits; else its first
+ * line, cut after a word.  Whether it was shown.
+ */
+static bool finding(const struct ksm_frame_input *in, const struct ksm_finding *x,
+		    struct ksm_frame *f, int *left, int reserve)
+{
+	char text[KSM_FRAME_LINE], lines[FINDING_LINES][KSM_FRAME_LINE];
+	int n = 1;
+
+	snprintf(text, sizeof(text), "%-8s %s", ksm_severity_name(x->severity),
+		 x->text);
+	if (in->width)
+		n = ksm_wrap(text, in->width, FINDING_INDENT, in->utf8, lines,
+			     FINDING_LINES);
+	if (!in->width || n > *left - reserve) {
+		if (*left - reserve < 1)
+			return false;
+		add_line(f, in, KSM_FL_FINDING, x->severity, text);
+		(*left)--;
+		return true;
+	}
+	for (int i = 0; i < n; i++)
+		add_line(f, in, KSM_FL_FINDING, x->severity, lines[i]);
+	*left -= n;
+	return true;
+}
+
+/*
+ * The findings, worst first, wrapped, in as many lines as the height
+ * leaves room for (batch: one line each); a line says how many more
+ * there are.
+ */
 static void findings(const struct ksm_frame_input *in,
 		     const struct ksm_frame_model *m, struct ksm_frame *f)
 {
 	char text[KSM_FRAME_LINE];
-	int shown, max;
+	int shown = 0, left, seen = 0;
 
-	max = !in->height ? KSM_MAX_FINDINGS : in->height >= 40 ? 8 :
-	      in->height >= 24 ? 3 : 1;
-	shown = m->nfindings <= max ? m->nfindings : max - 1;
+	left = !in->height ? KSM_MAX_FINDINGS : in->height >= 40 ? 8 :
+	       in->height >= 24 ? 3 : 1;
 	/* worst first: what needs the administrator comes on top */
-	for (int sev = SEV_WARNING, k = 0; sev >= SEV_INFO; sev--) {
-		for (int i = 0; i < m->nfindings && k < shown; i++) {
+	for (int sev = SEV_WARNING; sev >= SEV_INFO; sev--) {
+		for (int i = 0; i < m->nfindings; i++) {
 			if ((int)m->findings[i].severity != sev)
 				continue;
-			snprintf(text, sizeof(text), "%-8s %s",
-				 ksm_severity_name(m->findings[i].severity),
-				 m->findings[i].text);
-			add_line(f, in, KSM_FL_FINDING, m->findings[i].severity,
-				 text);
-			k++;
+			seen++;
+			if (shown == seen - 1 &&
+			    finding(in, &m->findings[i], f, &left,
+				    seen < m->nfindings ? 1 : 0))
+				shown++;
 		}
 	}
 	if (shown < m->nfindings) {
@@ -644,7 +717,7 @@ int ksm_frame_compute(const struct ksm_frame_input *in, struct ksm_frame *f)
 		return err;
 	keep_figures(&m, f);
 	head_lines(in, &m, f);
-	ksm_fit(m.summary, in->width ? in->width : -1, false, in->utf8,
+	ksm_cut(m.summary, in->width ? in->width : -1, KSM_CUT_WORD, in->utf8,
 		f->summary, sizeof(f->summary));
 	plan_columns(&t, &c);
 	build_headings(&t, &c, f);
@@ -656,6 +729,294 @@ int ksm_frame_compute(const struct ksm_frame_input *in, struct ksm_frame *f)
 	}
 	clamp_view(in, f);
 	return 0;
+}
+
+/* ---- the key bar ------------------------------------------------------- */
+
+static int hint_width(const struct ksm_key_hint *h, bool utf8)
+{
+	return ksm_text_width(h->key, utf8) + 1 + ksm_text_width(h->label, utf8);
+}
+
+int ksm_keybar(const struct ksm_key_hint *h, size_t n, int width, bool utf8,
+	       bool *shown)
+{
+	int used = 0;
+
+	for (size_t i = 0; i < n; i++)
+		shown[i] = false;
+	/* best ranked first, each when it still fits */
+	for (int rank = 1; rank <= (int)n * 2; rank++) {
+		for (size_t i = 0; i < n; i++) {
+			int w = hint_width(&h[i], utf8) + (used ? 2 : 0);
+
+			if (h[i].rank != rank || used + w > width)
+				continue;
+			shown[i] = true;
+			used += w;
+		}
+	}
+	return used;
+}
+
+/* ---- one process in detail ------------------------------------------------ */
+
+__attribute__((format(printf, 2, 3)))
+static int line_add(struct ksm_lines *l, const char *fmt, ...)
+{
+	char text[KSM_FRAME_LINE];
+	size_t len;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	len = strlen(text);
+	if (l->n == l->ncap) {
+		size_t cap = l->ncap ? l->ncap * 2 : 64;
+		size_t *off = realloc(l->off, cap * sizeof(*off));
+
+		if (!off)
+			return -ENOMEM;
+		l->off = off;
+		l->ncap = cap;
+	}
+	if (l->len + len + 1 > l->cap) {
+		size_t cap = l->cap ? l->cap : 8192;
+		char *pool;
+
+		while (l->len + len + 1 > cap)
+			cap *= 2;
+		pool = realloc(l->pool, cap);
+		if (!pool)
+			return -ENOMEM;
+		l->pool = pool;
+		l->cap = cap;
+	}
+	memcpy(l->pool + l->len, text, len + 1);
+	l->off[l->n++] = l->len;
+	l->len += len + 1;
+	return 0;
+}
+
+void ksm_lines_free(struct ksm_lines *l)
+{
+	free(l->pool);
+	free(l->off);
+	memset(l, 0, sizeof(*l));
+}
+
+/* "label    value", the value wrapped under itself when too long (a
+ * cgroup path is read whole here, not cut). */
+static int labelled(struct ksm_lines *l, const struct ksm_detail_input *d,
+		    const char *label, const char *value)
+{
+	char text[KSM_FRAME_LINE], lines[8][KSM_FRAME_LINE];
+	int n, err = 0;
+
+	snprintf(text, sizeof(text), "%-8s %s", label, value);
+	if (!d->width)
+		return line_add(l, "%s", text);
+	n = ksm_wrap(text, d->width, FINDING_INDENT, d->utf8, lines, 8);
+	for (int i = 0; i < n && !err; i++)
+		err = line_add(l, "%s", lines[i]);
+	return err;
+}
+
+/* A name of the process, escaped; "-" when it has none. */
+static int name_line(struct ksm_lines *l, const struct ksm_detail_input *d,
+		     const char *label, size_t off)
+{
+	char esc[KSM_FRAME_LINE];
+
+	name_cell(ksm_procs_str(d->procs, off), esc, sizeof(esc));
+	return labelled(l, d, label, esc);
+}
+
+static int who_lines(struct ksm_lines *l, const struct ksm_detail_input *d)
+{
+	const struct ksm_proc *p = &d->procs->v[0];
+	char comm[256], user[256];
+	int err;
+
+	name_cell(ksm_procs_str(d->procs, p->comm), comm, sizeof(comm));
+	name_cell(ksm_procs_str(d->procs, p->user), user, sizeof(user));
+	if (p->has_uid)
+		err = line_add(l, "process %d  %s  user %s (uid %u)", p->pid, comm,
+			       user, p->uid);
+	else
+		err = line_add(l, "process %d  %s", p->pid, comm);
+	if (!err)
+		err = name_line(l, d, "unit", p->unit);
+	if (!err)
+		err = name_line(l, d, "VM", p->vm);
+	if (!err)
+		err = name_line(l, d, "cgroup", p->cgroup);
+	return err;
+}
+
+static int verdict_lines(struct ksm_lines *l, const struct ksm_detail_input *d)
+{
+	const struct ksm_procstat *st = &d->procs->v[0].st;
+	enum ksm_verdict v = ksm_procstat_verdict(st, d->page_size);
+	unsigned long long merged = st->merging_pages + st->zero_pages;
+	long limit = d->page_size / KSM_RMAP_ITEM_SIZE;
+	char text[256];
+	double share = ksm_share_pct(st, d->system);
+	int err;
+
+	if (v == KSM_VERDICT_NONE)
+		snprintf(text, sizeof(text), "none yet: nothing scanned");
+	else if (!merged)
+		snprintf(text, sizeof(text), "%s: %llu pages tracked, none merged",
+			 ksm_verdict_text(v), st->rmap_items);
+	else
+		snprintf(text, sizeof(text),
+			 "%s: %.1f rmap items per merged page; over %ld is waste (not worth scanning)",
+			 ksm_verdict_text(v), (double)st->rmap_items / (double)merged,
+			 limit);
+	err = labelled(l, d, "verdict", text);
+	if (err)
+		return err;
+	if (isnan(share))
+		return labelled(l, d, "share", "-");
+	snprintf(text, sizeof(text), "%.1f%% of all KSM merged", share);
+	return labelled(l, d, "share", text);
+}
+
+/* One field of ksm_stat: its value, and what it means in bytes. */
+static int stat_line(struct ksm_lines *l, const struct ksm_procstat *st,
+		     enum ksm_pfield f, long page)
+{
+	const char *name = ksm_pfield_name(f);
+	char size[32];
+	enum ksm_tri tri;
+
+	if (!(st->have & KSM_PF_BIT(f)))
+		return f == KSM_PF_COW ? 0 :
+		       line_add(l, "  %-19s %12s", name, "not reported");
+	switch (f) {
+	case KSM_PF_RMAP:
+		ksm_format_size(st->rmap_items * (unsigned long long)KSM_RMAP_ITEM_SIZE,
+				size, sizeof(size));
+		return line_add(l, "  %-19s %12llu  metadata %s", name,
+				st->rmap_items, size);
+	case KSM_PF_ZERO:
+	case KSM_PF_MERGING:
+	case KSM_PF_COW: {
+		unsigned long long pages = f == KSM_PF_ZERO ? st->zero_pages :
+			f == KSM_PF_MERGING ? st->merging_pages : st->cow_pages;
+
+		ksm_format_size(pages * (unsigned long long)page, size, sizeof(size));
+		return line_add(l, "  %-19s %12llu  %s", name, pages, size);
+	}
+	case KSM_PF_PROFIT:
+		ksm_format_ssize(st->profit, size, sizeof(size));
+		return line_add(l, "  %-19s %12lld  %s", name, st->profit, size);
+	default:
+		tri = f == KSM_PF_MERGE_ANY ? st->merge_any : st->mergeable;
+		return line_add(l, "  %-19s %12s", name, tri == KSM_TRI_YES ? "yes" :
+				tri == KSM_TRI_NO ? "no" : "-");
+	}
+}
+
+static int stat_lines(struct ksm_lines *l, const struct ksm_detail_input *d)
+{
+	const struct ksm_procstat *st = &d->procs->v[0].st;
+	int err = line_add(l, "%s", "");
+
+	if (!err)
+		err = line_add(l, "ksm_stat of process %d", d->pid);
+	for (int f = 0; f < KSM_PF_COUNT && !err; f++)
+		err = stat_line(l, st, (enum ksm_pfield)f, d->page_size);
+	if (!err && st->profit_computed)
+		err = line_add(l, "  (ksm_process_profit computed with the kernel's formula)");
+	return err;
+}
+
+/* One area: "7f00..-7f80.. rw-p  SIZE  RSS  KSM  NAME", its name cut
+ * from the left to what the width leaves. */
+static int area_line(struct ksm_lines *l, const struct ksm_detail_input *d,
+		     const struct ksm_area *ar)
+{
+	char size[16], rss[16], ksm[16], name[KSM_FRAME_LINE], cut[KSM_FRAME_LINE];
+	char head[160];
+	int room;
+
+	ksm_format_size(ar->end - ar->start, size, sizeof(size));
+	ksm_format_size(ar->rss_kb * 1024, rss, sizeof(rss));
+	if (ar->has_ksm)
+		ksm_format_size(ar->ksm_kb * 1024, ksm, sizeof(ksm));
+	else
+		snprintf(ksm, sizeof(ksm), "-");
+	snprintf(head, sizeof(head), "  %12llx-%-12llx %s %7s %7s %7s ", ar->start,
+		 ar->end, ar->perms, size, rss, ksm);
+	ksm_escape(ar->name[0] ? ar->name : "[anon]", name, sizeof(name));
+	room = d->width ? d->width - ksm_text_width(head, d->utf8) : -1;
+	ksm_cut(name, room, KSM_CUT_START, d->utf8, cut, sizeof(cut));
+	return line_add(l, "%s%s", head, cut);
+}
+
+static int area_lines(struct ksm_lines *l, const struct ksm_detail_input *d)
+{
+	const struct ksm_areas *a = d->areas;
+	char size[16], rss[16], ksm[16];
+	int err = line_add(l, "%s", "");
+
+	if (err)
+		return err;
+	if (!a || d->areas_err)
+		return line_add(l, "mergeable areas: proc/%d/smaps: cannot read: %s",
+				d->pid, strerror(d->areas_err ? -d->areas_err : ENOENT));
+	ksm_format_size(a->size_kb * 1024, size, sizeof(size));
+	ksm_format_size(a->rss_kb * 1024, rss, sizeof(rss));
+	ksm_format_size(a->ksm_kb * 1024, ksm, sizeof(ksm));
+	if (!a->mergeable)
+		return line_add(l, "mergeable areas (smaps, VmFlags mg): none of %zu",
+				a->total);
+	err = line_add(l, "mergeable areas (smaps, VmFlags mg): %zu of %zu, %s, resident %s%s%s",
+		       a->mergeable, a->total, size, rss,
+		       a->has_ksm ? ", KSM " : "", a->has_ksm ? ksm : "");
+	if (!err)
+		err = line_add(l, "  %25s %s %7s %7s %7s %s", "ADDRESSES", "PERM",
+			       "SIZE", "RSS", "KSM", "NAME");
+	for (size_t i = 0; i < a->n && !err; i++)
+		err = area_line(l, d, &a->v[i]);
+	if (!err && a->mergeable > a->n)
+		err = line_add(l, "  ... %zu more", a->mergeable - a->n);
+	if (!err && !a->has_ksm)
+		err = line_add(l, "  (this kernel has no KSM: line in smaps: no count per area)");
+	return err;
+}
+
+int ksm_detail_compute(const struct ksm_detail_input *d, struct ksm_lines *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!d->procs || d->err || d->procs->n != 1) {
+		int e = d->err ? -d->err : ENOENT;
+
+		if (e == ESRCH || e == ENOENT)
+			err = line_add(out, "process %d has exited", d->pid);
+		else if (e == ENODATA)
+			err = line_add(out, "process %d: kernel thread or zombie: no memory for KSM",
+				       d->pid);
+		else
+			err = line_add(out, "process %d: proc/%d/ksm_stat: cannot read: %s",
+				       d->pid, d->pid, strerror(e));
+	} else {
+		err = who_lines(out, d);
+		if (!err)
+			err = verdict_lines(out, d);
+		if (!err)
+			err = stat_lines(out, d);
+		if (!err)
+			err = area_lines(out, d);
+	}
+	if (err)
+		ksm_lines_free(out);
+	return err;
 }
 
 void ksm_frame_free(struct ksm_frame *f)

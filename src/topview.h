@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/textfit.h"	/* ksm_fit(), ksm_text_width() */
 #include "lib/topframe.h"
 
 #define KSM_FRAME_HEAD_MAX (8 + KSM_MAX_FINDINGS + 2)
@@ -72,17 +73,71 @@ static inline int ksm_frame_fixed_lines(const struct ksm_frame *f)
 	return f->nhead + 2;
 }
 
-/*
- * Fit text into width terminal columns: cut at a character boundary,
- * padded with spaces (on the left when right).  Without utf8, bytes
- * above 0x7f are written as \xNN.  width < 0: no limit, no padding.
- * Returns the bytes written.
- */
-size_t ksm_fit(const char *text, int width, bool right, bool utf8, char *out,
-	       size_t size);
+/* ---- the key bar ------------------------------------------------------- */
 
-/* Terminal columns text takes (UTF-8 when utf8). */
-int ksm_text_width(const char *text, bool utf8);
+/* A key and what it does, on the one line at the bottom of the screen. */
+struct ksm_key_hint {
+	const char *key;	/* "Enter", "/", "s" */
+	const char *label;	/* "detail" */
+	int rank;		/* 1 is kept longest; larger ones go first */
+};
+
+/*
+ * The hints that fit width columns as "KEY label" two blanks apart: the
+ * best ranked, shown in their order (shown[i]).  Returns the columns
+ * they take.
+ */
+int ksm_keybar(const struct ksm_key_hint *h, size_t n, int width, bool utf8,
+	       bool *shown);
+
+/* ---- one process in detail ------------------------------------------------ */
+
+/* What the detail of one process (Enter) is read from. */
+struct ksm_detail_input {
+	int pid;
+	/* the process scanned alone with every name (n == 1); NULL when
+	 * it could not be read: err says why (-ESRCH: gone) */
+	const struct ksm_procs *procs;
+	int err;
+	const struct ksm_areas *areas;	/* its mergeable areas, or NULL */
+	int areas_err;			/* why not */
+	const struct ksm_procstat *system;	/* for its share */
+	long page_size;
+	bool utf8;
+	int width;			/* columns; 0: no limit */
+};
+
+/* Lines of text, in one pool. */
+struct ksm_lines {
+	char *pool;
+	size_t len, cap;
+	size_t *off;
+	size_t n, ncap;
+};
+
+/*
+ * The detail as lines that fit width: who it is (command, user, unit,
+ * VM, cgroup, wrapped rather than cut), its verdict and share, every
+ * field of its ksm_stat, and its mergeable areas (smaps, VmFlags "mg")
+ * with their KSM pages where the kernel reports them.  Untrusted names
+ * escaped.  0 or -ENOMEM; free with ksm_lines_free().
+ */
+int ksm_detail_compute(const struct ksm_detail_input *d, struct ksm_lines *out);
+void ksm_lines_free(struct ksm_lines *l);
+
+static inline const char *ksm_line(const struct ksm_lines *l, size_t i)
+{
+	return l->pool + l->off[i];
+}
+
+/*
+ * Wrap text into at most max lines of width columns, at words (a word
+ * longer than a line is cut); continuation lines start after indent
+ * blanks; the last line there is room for ends with an ellipsis when
+ * text is left.  How many lines.
+ */
+int ksm_wrap(const char *text, int width, int indent, bool utf8,
+	     char (*out)[KSM_FRAME_LINE], int max);
 
 /*
  * A sparkline of n values scaled from their minimum to their maximum:

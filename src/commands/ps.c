@@ -5,11 +5,19 @@
  *
  * The columns are the process views' one table (lib/pcols.h), shared
  * with top, as in lsblk and zramctl: it drives -o, --sort, the column
- * help, JSON types and what the scan has to read.  libsmartcols prints
- * the table, raw and JSON forms.  Untrusted text (comm, cgroup paths) is
- * safe-encoded by libsmartcols in the table and raw forms (control
- * characters as \xNN, as lsblk shows them) and JSON carries the real
- * string, escaped as JSON.
+ * help, JSON types, width hints and what the scan has to read.
+ * libsmartcols prints the table, raw and JSON forms.  Untrusted text
+ * (comm, cgroup paths) is safe-encoded by libsmartcols in the raw form
+ * (control characters as \xNN, as lsblk shows them), escaped by us in
+ * the table, and JSON carries the real string, escaped as JSON.
+ *
+ * As lsblk does, the table fits the terminal when it goes to one: the
+ * default columns are chosen for 80 columns, libsmartcols sizes them
+ * from their width hints, and a name it makes narrower than its text is
+ * cut with an ellipsis (a cgroup path from the left).  Not a terminal,
+ * or columns the user chose (-o, --output-all): every cell whole, as
+ * wide as it is, so that pipes and scripts keep all of it.  -r and -J
+ * are never cut.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -28,6 +36,7 @@
 #include "../lib/parse.h"
 #include "../lib/pcols.h"
 #include "../lib/procs.h"
+#include "../lib/textfit.h"
 #include "../lib/units.h"
 #include "../show.h"
 
@@ -48,6 +57,7 @@ struct ps_opts {
 	size_t npids, pids_cap;
 	bool by_uid;
 	unsigned int uid;
+	unsigned int width;	/* --width: fit this many columns; 0 not */
 };
 
 /* What printing needs besides the options. */
@@ -60,6 +70,7 @@ struct ps_ctx {
 	const struct ksm_procs *procs;
 	struct ksm_procstat system;
 	struct ksm_prow_ctx rows;	/* what the rows are read against */
+	bool utf8;			/* the locale's; else names in ASCII */
 };
 
 static void default_columns(struct ps_ctx *c)
@@ -313,10 +324,17 @@ static const char *cell(const struct ps_ctx *c, const struct ksm_prow *r,
 	 * table, would turn that "\x2d" into "\x5cx2d"), and JSON, which
 	 * libsmartcols escapes, is valid UTF-8 and tells any two names apart.
 	 */
-	if (c->o->mode == OUT_RAW)
+	if (c->o->mode == OUT_RAW) {
 		snprintf(buf, size, "%s", text);	/* num is ours only */
-	else
+	} else if (c->o->mode != OUT_TABLE || c->utf8) {
 		ksm_escape(text, buf, size);
+	} else {
+		/* no UTF-8 to show it with: \xNN, as top shows it */
+		char esc[4 * 4096 + 64];
+
+		ksm_escape(text, esc, sizeof(esc));
+		ksm_fit(esc, -1, false, false, buf, size);
+	}
 	return buf;
 }
 
@@ -385,6 +403,15 @@ static struct libscols_table *new_table(const struct ps_ctx *c)
 	/* the table form is escaped by cell() */
 	scols_table_enable_noencoding(tb, c->o->mode == OUT_TABLE);
 	scols_table_set_name(tb, c->o->by ? "groups" : "processes");
+	scols_table_enable_nowrap(tb, 1);
+	if (c->o->width) {
+		/* as lsblk --width: this wide, terminal or not */
+		scols_table_set_termwidth(tb, c->o->width);
+		scols_table_set_termforce(tb, SCOLS_TERMFORCE_ALWAYS);
+	} else if (c->o->noutputs || c->o->output_all) {
+		/* columns the user chose are shown whole */
+		scols_table_set_termforce(tb, SCOLS_TERMFORCE_NEVER);
+	}
 	for (int i = 0; i < c->ncols; i++) {
 		const struct ksm_pcol_info *col = &ksm_pcols[c->cols[i]];
 		struct libscols_column *cl;
@@ -471,6 +498,68 @@ static int print_json(const struct ps_ctx *c, struct libscols_table *tb,
 	return 0;
 }
 
+/*
+ * Cut the names libsmartcols made narrower than their text to the width
+ * it chose, with an ellipsis: it truncates plainly, and a cut name must
+ * not pass for a whole one.  Its widths come from laying the table out
+ * once (the header and first line printed to a string, then dropped);
+ * the cut cells are then exactly as wide, so the layout that prints
+ * them is the same.  Not a terminal: nothing is narrower than its text.
+ */
+static int fit_names(const struct ps_ctx *c, struct libscols_table *tb)
+{
+	struct libscols_line *first = scols_table_get_line(tb, 0);
+	char *scratch = NULL, cut[4 * 4096 + 64];
+	size_t nlines = scols_table_get_nlines(tb);
+	int err;
+
+	/*
+	 * Nothing is cut where libsmartcols will not fit a terminal
+	 * (new_table(), and its own test, isatty(), unless --width forces
+	 * one): a pipe or a file costs no second layout, however many rows.
+	 */
+	if (!first || (!c->o->width && (c->o->noutputs || c->o->output_all ||
+					  !isatty(STDOUT_FILENO))))
+		return 0;
+	err = scols_table_print_range_to_string(tb, first, first, &scratch);
+	free(scratch);
+	if (err)
+		return err;
+	for (int i = 0; i < c->ncols; i++) {
+		unsigned int flags = ksm_pcols[c->cols[i]].flags;
+		struct libscols_column *cl = scols_table_get_column(tb, (size_t)i);
+		int width = (int)scols_column_get_width(cl);
+
+		/*
+		 * Too narrow a terminal for every column: libsmartcols
+		 * (nowrap) left out the last ones and cut the one that
+		 * half fits.  A cut figure would read as another figure
+		 * ("228." of 228.3M): that one is left out too.
+		 */
+		if (!(flags & KSM_PCOL_TRUNC) &&
+		    (scols_column_get_flags(cl) & SCOLS_FL_TRUNC))
+			scols_column_set_flags(cl, scols_column_get_flags(cl) |
+					       SCOLS_FL_HIDDEN);
+		if (!(flags & KSM_PCOL_TRUNC) || !width)
+			continue;
+		/* the same width the next time: no hint widens it again */
+		scols_column_set_whint(cl, width);
+		for (size_t l = 0; l < nlines; l++) {
+			struct libscols_cell *ce = scols_line_get_cell(
+				scols_table_get_line(tb, l), (size_t)i);
+			const char *text = scols_cell_get_data(ce);
+
+			if (!text || ksm_text_width(text, c->utf8) <= width)
+				continue;
+			ksm_cut(text, width, flags & KSM_PCOL_CUT_START ?
+				KSM_CUT_START : KSM_CUT_END, c->utf8, cut, sizeof(cut));
+			if (scols_cell_set_data(ce, cut))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* The rows sorted, then the total lines, as the output mode shows them. */
 static int print_rows(struct ps_ctx *c)
 {
@@ -497,6 +586,8 @@ static int print_rows(struct ps_ctx *c)
 		if (!err)
 			err = add_line(tb, c, &srow, "system", label_col);
 	}
+	if (!err && c->o->mode == OUT_TABLE)
+		err = fit_names(c, tb);
 	if (!err)
 		err = c->o->mode == OUT_JSON ? print_json(c, tb, &total) :
 					       scols_print_table(tb);
@@ -536,6 +627,30 @@ static void note_missing(const struct ps_ctx *c)
 					ksm_pfield_name((enum ksm_pfield)f), ver);
 	}
 	ksm_warn("note: this kernel does not report per process: %s", text);
+}
+
+/*
+ * When the system's merged pages are far above what the processes shown
+ * map, say so in one line: else the table reads as all of KSM's work.
+ * Not with -p or -u, which leave processes out on purpose.
+ */
+static void note_unexplained(const struct ps_ctx *c)
+{
+	struct ksm_psum total;
+	char seen[32], all[32];
+	double pct;
+
+	if (c->o->npids || c->o->by_uid)
+		return;
+	ksm_procs_total(c->procs, &total);
+	if (!ksm_procs_unexplained(&total.st, &c->system, &pct))
+		return;
+	ksm_format_size((total.st.merging_pages + total.st.zero_pages) *
+			(unsigned long long)c->page_size, seen, sizeof(seen));
+	ksm_format_size((c->system.merging_pages + c->system.zero_pages) *
+			(unsigned long long)c->page_size, all, sizeof(all));
+	ksm_warn("note: the processes listed account for %.0f%% of KSM's merged pages (%s of %s): the rest belong to processes in other PID namespaces, unreadable, or exited",
+		 pct, seen, all);
 }
 
 static const char *plural(size_t n)
@@ -660,6 +775,7 @@ static const struct option ps_longopts[] = {
 	{ "json", no_argument, NULL, 'J' },
 	{ "raw", no_argument, NULL, 'r' },
 	{ "noheadings", no_argument, NULL, 'n' },
+	{ "width", required_argument, NULL, 'w' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -674,6 +790,10 @@ static void print_wrapped(FILE *out, const char *text, size_t width)
 	while (*text) {
 		size_t word = strcspn(text, " ");
 
+		if (!word) {	/* a second space: none at a line's end */
+			text++;
+			continue;
+		}
 		if (len && len + 1 + word > width) {
 			fputc('\n', out);
 			len = 0;
@@ -706,8 +826,9 @@ static void default_names(enum ksm_group_by by, char *buf, size_t size)
 /* --help's columns, from the column table. */
 static void usage_columns(FILE *out)
 {
-	char text[512] = "Default:";
+	char text[1024];
 
+	/* one line: scripts and the docs check read the names from it */
 	fprintf(out, "Columns:");
 	for (int i = 0; i < KSM_PCOL_COUNT; i++)
 		fprintf(out, " %s", ksm_pcols[i].name);
@@ -715,11 +836,15 @@ static void usage_columns(FILE *out)
 	for (int i = 0; i < KSM_PCOL_COUNT; i++)
 		fprintf(out, "  %-10s %s\n", ksm_pcols[i].name, ksm_pcols[i].help);
 	fprintf(out, "\n");
+	snprintf(text, sizeof(text), "Default (chosen for 80 columns):");
 	default_names(KSM_BY_NONE, text, sizeof(text));
 	strncat(text, "; with --group-by: KEY", sizeof(text) - strlen(text) - 1);
 	/* any grouping: all have the same sums */
 	default_names(KSM_BY_UNIT, text, sizeof(text));
-	strncat(text, ".  '-' marks a figure this kernel does not report.",
+	strncat(text, ".  On a terminal the table fits its width: names are cut"
+		" with an ellipsis, cgroup paths from the left.  Piped, or with"
+		" -o or --output-all, every cell is whole.  '-' marks a figure"
+		" this kernel does not report.",
 		sizeof(text) - strlen(text) - 1);
 	print_wrapped(out, text, 72);
 	fprintf(out, "%s",
@@ -751,17 +876,19 @@ const struct ksm_command cmd_ps = {
 		"  -J, --json              JSON output (sizes always in bytes)\n"
 		"  -r, --raw               raw output, without the total lines\n"
 		"  -n, --noheadings        do not print a heading line\n"
+		"  -w, --width COLUMNS     fit the table to this width, terminal or not\n"
 		"  -h, --help              display this help\n"
 		"\n",
 	/* Columns: ... from the column table */
 	.usage_more = usage_columns,
-	.shortopts = "ap:u:g:o:bJrnh",
+	.shortopts = "ap:u:g:o:bJrnw:h",
 	.longopts = ps_longopts,
 	.run = ps_run,
 };
 
 static int parse_args(struct ps_opts *o, int argc, char **argv)
 {
+	unsigned long long width;
 	char shown[128];
 	int c, err;
 
@@ -810,6 +937,13 @@ static int parse_args(struct ps_opts *o, int argc, char **argv)
 			break;
 		case 'n':
 			o->noheadings = true;
+			break;
+		case 'w':
+			if (ksm_parse_option_ull(&cmd_ps, "--width", optarg, 4096, &width))
+				return EXIT_USAGE;
+			if (!width)
+				return ksm_usage_error(&cmd_ps, "--width: invalid value '0': expected at least 1");
+			o->width = (unsigned int)width;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -861,6 +995,7 @@ static int ps_run(struct ksm_ctx *ctx, int argc, char **argv)
 
 	/* Names in UTF-8 are shown as they are, not as \xNN bytes. */
 	setlocale(LC_CTYPE, "");
+	c.utf8 = ksm_locale_utf8();
 	status = parse_args(&o, argc, argv);
 	if (!status)
 		status = setup_columns(&c);
@@ -892,6 +1027,7 @@ static int ps_run(struct ksm_ctx *ctx, int argc, char **argv)
 		status = EXIT_FAIL;
 	} else {
 		note_missing(&c);
+		note_unexplained(&c);
 		if (o.npids)
 			status = report_pids(&o, pid_err);
 		else

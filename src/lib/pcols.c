@@ -9,18 +9,25 @@
 
 #define R KSM_PCOL_RIGHT
 #define D KSM_PCOL_DEFAULT
+#define T KSM_PCOL_TRUNC
 #define PROC KSM_PCOL_IN_PROC
 #define GROUP KSM_PCOL_IN_GROUP
 #define BOTH (KSM_PCOL_IN_PROC | KSM_PCOL_IN_GROUP)
 
+/*
+ * Widths at 80 columns, ps's default view: PID 7, USER 8, COMM 15,
+ * MERGING 7, PROFIT 7, SHARE 6, VERDICT 7 and their separators take 64,
+ * the unit the rest.  A too wide table cuts the unit to a fifth of the
+ * terminal first, then every name alike (libsmartcols' stages).
+ */
 const struct ksm_pcol_info ksm_pcols[KSM_PCOL_COUNT] = {
 	[KSM_PCOL_PID] = { "PID", "process id", 7, 7, R | D, KSM_PK_NAME,
 		KSM_PJ_NUMBER, PROC, KSM_BY_NONE, 0, -1 },
-	[KSM_PCOL_USER] = { "USER", "owner (effective user)", 8, 8, D,
+	[KSM_PCOL_USER] = { "USER", "owner (effective user)", 8, 8, T | D,
 		KSM_PK_NAME, KSM_PJ_STRING, PROC, KSM_BY_USER, KSM_NEED_UID, -1 },
 	[KSM_PCOL_UID] = { "UID", "owner's user id", 6, -1, R, KSM_PK_NAME,
 		KSM_PJ_NUMBER, PROC, KSM_BY_NONE, KSM_NEED_UID, -1 },
-	[KSM_PCOL_COMM] = { "COMM", "command name", 15, 15, D, KSM_PK_NAME,
+	[KSM_PCOL_COMM] = { "COMM", "command name", 0.2, 15, T | D, KSM_PK_NAME,
 		KSM_PJ_STRING, PROC, KSM_BY_COMM, KSM_NEED_COMM, -1 },
 	[KSM_PCOL_PROCS] = { "PROCS", "processes in the group (--group-by)", 5, 6,
 		R | D, KSM_PK_COUNT, KSM_PJ_NUMBER, GROUP, KSM_BY_NONE, 0, -1 },
@@ -28,10 +35,10 @@ const struct ksm_pcol_info ksm_pcols[KSM_PCOL_COUNT] = {
 		"memory mapped from KSM pages (ksm_merging_pages)", 7, 8, R | D,
 		KSM_PK_SIZE, KSM_PJ_NUMBER, BOTH, KSM_BY_NONE, 0, KSM_PF_MERGING },
 	[KSM_PCOL_ZERO] = { "ZERO",
-		"memory merged with the zero page (ksm_zero_pages)", 6, 6, R | D,
+		"memory merged with the zero page (ksm_zero_pages)", 6, 6, R,
 		KSM_PK_SIZE, KSM_PJ_NUMBER, BOTH, KSM_BY_NONE, 0, KSM_PF_ZERO },
 	[KSM_PCOL_RMAP] = { "RMAP",
-		"pages KSM tracks, merged or not (ksm_rmap_items)", 7, 7, R | D,
+		"pages KSM tracks, merged or not (ksm_rmap_items)", 7, 7, R,
 		KSM_PK_COUNT, KSM_PJ_NUMBER, BOTH, KSM_BY_NONE, 0, KSM_PF_RMAP },
 	[KSM_PCOL_PROFIT] = { "PROFIT",
 		"memory saved less metadata spent; negative: a loss", 7, 7, R | D,
@@ -40,24 +47,24 @@ const struct ksm_pcol_info ksm_pcols[KSM_PCOL_COUNT] = {
 		"part of everything KSM merged system-wide, in percent", 6, 6, R | D,
 		KSM_PK_PCT, KSM_PJ_NUMBER, BOTH, KSM_BY_NONE, 0, KSM_PF_MERGING },
 	[KSM_PCOL_VERDICT] = { "VERDICT",
-		"'not worth scanning' when rmap items / merged pages > 64", 0.1, 8,
-		D, KSM_PK_TEXT, KSM_PJ_STRING, BOTH, KSM_BY_NONE, 0, KSM_PF_RMAP },
+		"'waste' when rmap items / merged pages > 64: not worth scanning",
+		7, 8, D, KSM_PK_TEXT, KSM_PJ_STRING, BOTH, KSM_BY_NONE, 0,
+		KSM_PF_RMAP },
 	[KSM_PCOL_MERGE_ANY] = { "MERGE_ANY",
-		"whole process merged (prctl PR_SET_MEMORY_MERGE)", 3, -1, D,
+		"whole process merged (prctl PR_SET_MEMORY_MERGE)", 3, -1, 0,
 		KSM_PK_BOOL, KSM_PJ_BOOLEAN, PROC, KSM_BY_NONE, 0, KSM_PF_MERGE_ANY },
 	[KSM_PCOL_MERGEABLE] = { "MERGEABLE",
-		"has areas registered with KSM (madvise or prctl)", 3, -1, D,
+		"has areas registered with KSM (madvise or prctl)", 3, -1, 0,
 		KSM_PK_BOOL, KSM_PJ_BOOLEAN, PROC, KSM_BY_NONE, 0, KSM_PF_MERGEABLE },
 	[KSM_PCOL_COW] = { "COW",
 		"KSM pages copied on write (ksm_cow_pages, where reported)", 6, -1, R,
 		KSM_PK_COUNT, KSM_PJ_NUMBER, BOTH, KSM_BY_NONE, 0, KSM_PF_COW },
-	[KSM_PCOL_UNIT] = { "UNIT", "systemd unit or scope", 0.15, 0, D,
+	[KSM_PCOL_UNIT] = { "UNIT", "systemd unit or scope", 0.2, 0, T | D,
 		KSM_PK_NAME, KSM_PJ_STRING, PROC, KSM_BY_UNIT, KSM_NEED_CGROUP, -1 },
-	[KSM_PCOL_VM] = { "VM", "qemu guest name", 0.1, -1, D, KSM_PK_NAME,
+	[KSM_PCOL_VM] = { "VM", "qemu guest name", 0.1, 0, T, KSM_PK_NAME,
 		KSM_PJ_STRING, PROC, KSM_BY_VM, KSM_NEED_VM, -1 },
-	[KSM_PCOL_CGROUP] = { "CGROUP", "cgroup v2 path", 0.2, -1,
-		KSM_PCOL_TRUNC | D, KSM_PK_NAME, KSM_PJ_STRING, PROC, KSM_BY_CGROUP,
-		KSM_NEED_CGROUP, -1 },
+	[KSM_PCOL_CGROUP] = { "CGROUP", "cgroup v2 path", 0.3, 0, T | KSM_PCOL_CUT_START,
+		KSM_PK_NAME, KSM_PJ_STRING, PROC, KSM_BY_CGROUP, KSM_NEED_CGROUP, -1 },
 };
 
 int ksm_pcol_find(const char *name, size_t len)
@@ -96,8 +103,9 @@ int ksm_pcol_defaults(enum ksm_group_by by, bool screen, enum ksm_pcol *cols)
 	for (int i = 0; i < KSM_PCOL_COUNT; i++) {
 		const struct ksm_pcol_info *ci = &ksm_pcols[i];
 
-		if ((ci->flags & KSM_PCOL_DEFAULT) && (ci->scope & scope) &&
-		    (!screen || ci->screen_width >= 0))
+		if (!(ci->scope & scope))
+			continue;
+		if (screen ? ci->screen_width >= 0 : (ci->flags & KSM_PCOL_DEFAULT))
 			cols[n++] = (enum ksm_pcol)i;
 	}
 	return n;
@@ -240,6 +248,56 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 	return ksm_prow_cmp(s->c, s->col, a, b);
 }
 
+bool ksm_prow_match(const struct ksm_prow_ctx *c, const struct ksm_proc *p)
+{
+	const size_t names[] = { p->comm, p->user, p->unit, p->vm, p->cgroup };
+
+	if (!c->filter || !*c->filter)
+		return true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasestr(ksm_procs_str(c->procs, names[i]), c->filter))
+			return true;
+	return false;
+}
+
+/*
+ * The processes that pass the filter, as a scan of their own for
+ * grouping: the same pool, a copy of the matching entries (*kept, to
+ * free).
+ */
+static int filtered(const struct ksm_prow_ctx *c, struct ksm_procs *view,
+		    struct ksm_proc **kept)
+{
+	const struct ksm_procs *p = c->procs;
+
+	*view = *p;
+	*kept = NULL;
+	if (!c->filter || !*c->filter)
+		return 0;
+	*kept = malloc((p->n ? p->n : 1) * sizeof(**kept));
+	if (!*kept)
+		return -ENOMEM;
+	view->n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (ksm_prow_match(c, &p->v[i]))
+			(*kept)[view->n++] = p->v[i];
+	view->v = *kept;
+	return 0;
+}
+
+static int group_rows(const struct ksm_prow_ctx *c, struct ksm_psum **groups,
+		      size_t *count)
+{
+	struct ksm_procs view;
+	struct ksm_proc *kept;
+	int err = filtered(c, &view, &kept);
+
+	if (!err)
+		err = ksm_procs_group(&view, c->by, groups, count);
+	free(kept);
+	return err;
+}
+
 int ksm_prows_collect(const struct ksm_prow_ctx *c, enum ksm_pcol col,
 		      struct ksm_prow **rows, struct ksm_psum **groups,
 		      size_t *n)
@@ -247,14 +305,14 @@ int ksm_prows_collect(const struct ksm_prow_ctx *c, enum ksm_pcol col,
 	struct sort_ctx s = { c, col };
 	const struct ksm_procs *p = c->procs;
 	struct ksm_prow *v;
-	size_t count = p->n;
+	size_t count = p->n, k = 0;
 	int err;
 
 	*rows = NULL;
 	*groups = NULL;
 	*n = 0;
 	if (c->by) {
-		err = ksm_procs_group(p, c->by, groups, &count);
+		err = group_rows(c, groups, &count);
 		if (err)
 			return err;
 	}
@@ -266,13 +324,14 @@ int ksm_prows_collect(const struct ksm_prow_ctx *c, enum ksm_pcol col,
 	}
 	for (size_t i = 0; i < count; i++) {
 		if (c->by) {
-			v[i].sum = &(*groups)[i];
-			v[i].st = &(*groups)[i].st;
-		} else {
-			v[i].proc = &p->v[i];
-			v[i].st = &p->v[i].st;
+			v[k].sum = &(*groups)[i];
+			v[k++].st = &(*groups)[i].st;
+		} else if (ksm_prow_match(c, &p->v[i])) {
+			v[k].proc = &p->v[i];
+			v[k++].st = &p->v[i].st;
 		}
 	}
+	count = k;
 	qsort_r(v, count, sizeof(*v), cmp_rows, &s);
 	*rows = v;
 	*n = count;

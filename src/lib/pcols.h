@@ -63,18 +63,34 @@ enum {
 /* How a column is shown. */
 enum {
 	KSM_PCOL_RIGHT = 1 << 0,	/* right-aligned */
-	KSM_PCOL_TRUNC = 1 << 1,	/* may be cut to fit (ps) */
-	KSM_PCOL_DEFAULT = 1 << 2,	/* shown unless the user says otherwise */
+	/* a name that may be cut to fit a terminal, with an ellipsis */
+	KSM_PCOL_TRUNC = 1 << 1,
+	/*
+	 * Shown unless the user says otherwise: ps's default columns, and
+	 * the columns top keeps first.  Chosen so that a process view fits
+	 * 80 columns with room for the unit: PID USER COMM MERGING PROFIT
+	 * SHARE VERDICT UNIT takes 64 columns before the unit's 16.
+	 */
+	KSM_PCOL_DEFAULT = 1 << 2,
+	/* a path: cut from the left, its leaf names it ("…/foo.scope") */
+	KSM_PCOL_CUT_START = 1 << 3,
 };
 
 struct ksm_pcol_info {
 	const char *name;
 	const char *help;
-	/* ps: a minimum width in columns (>= 1), or a part of the
-	 * terminal's (< 1), as libsmartcols' width hint */
+	/*
+	 * ps: libsmartcols' width hint.  >= 1: the width the column takes
+	 * at least (a name shorter than that is padded).  < 1: the part of
+	 * the terminal a name column is cut to first, when the table is
+	 * too wide (the unit before the command name).
+	 */
 	double whint;
-	/* top: columns on its fixed screen; 0 takes what is left; -1 not
-	 * on that screen */
+	/*
+	 * top: columns on its screen; 0: a name as wide as its widest
+	 * cell, as far as the screen allows; -1 not on that screen.  The
+	 * default columns come first, the others when there is room.
+	 */
 	int screen_width;
 	unsigned int flags;		/* KSM_PCOL_RIGHT ... */
 	enum ksm_pcol_kind kind;
@@ -94,8 +110,9 @@ int ksm_pcol_find(const char *name, size_t len);
 bool ksm_pcol_in_view(enum ksm_pcol col, enum ksm_group_by by);
 /* The column that names the groups of by. */
 enum ksm_pcol ksm_pcol_key(enum ksm_group_by by);
-/* The default columns of a view, left to right; how many.  screen: only
- * those top's screen has. */
+/* The columns of a view, left to right; how many.  Not screen: ps's
+ * default ones.  screen: every column top's screen may show (the
+ * default ones are laid out first). */
 int ksm_pcol_defaults(enum ksm_group_by by, bool screen, enum ksm_pcol *cols);
 
 /* A row of a process view: one process, or the sums of a group. */
@@ -111,7 +128,17 @@ struct ksm_prow_ctx {
 	const struct ksm_procstat *system;	/* for SHARE */
 	long page_size;			/* for VERDICT */
 	enum ksm_group_by by;		/* group rows: their key column */
+	/* only processes with this text in a name (any case); NULL or
+	 * "": all */
+	const char *filter;
 };
+
+/*
+ * Does a process pass the filter: its command, user, unit, VM or cgroup
+ * holds the text, in any case?  (Names as the process has them: what
+ * is typed is matched against what is shown unescaped.)
+ */
+bool ksm_prow_match(const struct ksm_prow_ctx *c, const struct ksm_proc *p);
 
 /*
  * The text of a name column in a row, as the process has it (untrusted:
@@ -130,9 +157,9 @@ int ksm_prow_cmp(const struct ksm_prow_ctx *c, enum ksm_pcol col,
 		 const struct ksm_prow *a, const struct ksm_prow *b);
 
 /*
- * The rows of a scan, sorted by col: one per process, or one per group
- * of by.  *rows and *groups (NULL when not grouped) are malloc'ed: free
- * both.  0 or -ENOMEM.
+ * The rows of a scan, sorted by col: one per process that passes the
+ * filter, or one per group of by of those.  *rows and *groups (NULL when
+ * not grouped) are malloc'ed: free both.  0 or -ENOMEM.
  */
 int ksm_prows_collect(const struct ksm_prow_ctx *c, enum ksm_pcol col,
 		      struct ksm_prow **rows, struct ksm_psum **groups,

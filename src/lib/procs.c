@@ -12,11 +12,14 @@
 #include "procs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "metrics.h"
 #include "proclist.h"
@@ -467,6 +470,45 @@ unsigned int ksm_procs_missing(const struct ksm_procs *p)
 	return standard & ~p->have;
 }
 
+int ksm_proc_areas(const struct ksm_root *root, int pid,
+		   struct ksm_areas *out)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	struct stat st;
+	FILE *f;
+	int fd, err = 0;
+
+	ksm_areas_init(out);
+	snprintf(path, sizeof(path), "proc/%d/smaps", pid);
+	/* never blocks: procfs files are regular, a FIFO in a sysroot is not */
+	fd = openat(ksm_root_fd(root), path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	errno = 0;
+	while (!err && (len = getline(&line, &cap, f)) >= 0) {
+		if (len && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		err = ksm_areas_line(out, line);
+	}
+	if (!err && ferror(f))
+		err = errno ? -errno : -EIO;
+	free(line);
+	fclose(f);
+	return err;
+}
+
 static const char *const group_names[] = {
 	[KSM_BY_NONE] = "",
 	[KSM_BY_CGROUP] = "cgroup",
@@ -640,6 +682,27 @@ void ksm_system_stat(const struct ksm_sample *s, struct ksm_procstat *st)
 	st->profit = m.general_profit;
 	st->profit_known = !(m.unknown & KSM_M_PROFIT);
 	st->profit_computed = !m.profit_from_kernel;
+}
+
+bool ksm_procs_unexplained(const struct ksm_procstat *seen,
+			   const struct ksm_procstat *system, double *pct)
+{
+	const unsigned int need = KSM_PF_BIT(KSM_PF_MERGING);
+	unsigned long long have, all;
+
+	if (!(seen->have & need) || !(system->have & need))
+		return false;
+	have = seen->merging_pages;
+	all = system->merging_pages;
+	/* zero pages where both sides count them */
+	if (seen->have & system->have & KSM_PF_BIT(KSM_PF_ZERO)) {
+		have += seen->zero_pages;
+		all += system->zero_pages;
+	}
+	if (have >= all || all - have < KSM_SEEN_MIN_GAP)
+		return false;
+	*pct = 100.0 * (double)have / (double)all;
+	return *pct < KSM_SEEN_MIN_PCT;
 }
 
 double ksm_share_pct(const struct ksm_procstat *st,

@@ -84,6 +84,17 @@ int ksm_procs_scan(const struct ksm_root *root, const struct ksm_scan_opts *o,
 		   struct ksm_procs *out);
 void ksm_procs_free(struct ksm_procs *p);
 
+/*
+ * One process's mergeable areas, from proc/PID/smaps below the root, read
+ * line by line (a large process's smaps runs to megabytes) into the pure
+ * parser of procstat.h.  *out is initialised here; free it with
+ * ksm_areas_free() whatever the result.  0, -ENOMEM, or the error of
+ * opening or reading it (-ENOENT gone, -EACCES, -EINVAL not a regular
+ * file).
+ */
+int ksm_proc_areas(const struct ksm_root *root, int pid,
+		   struct ksm_areas *out);
+
 /* A pool string ("" for offset 0). */
 static inline const char *ksm_procs_str(const struct ksm_procs *p, size_t off)
 {
@@ -148,5 +159,22 @@ void ksm_system_stat(const struct ksm_sample *s, struct ksm_procstat *st);
  */
 double ksm_share_pct(const struct ksm_procstat *st,
 		     const struct ksm_procstat *system);
+
+/*
+ * Do the processes a scan saw leave much of what KSM merged unexplained?
+ * Summed over every process, merging and zero pages match the system's
+ * counters; what no process accounts for is mapped by processes this
+ * scan cannot see: in other PID namespaces (a container's ksmctl),
+ * unreadable (not root), or exited since.  "Much": the processes hold
+ * less than KSM_SEEN_MIN_PCT percent of the system's merged pages, and
+ * at least KSM_SEEN_MIN_GAP pages are missing, so that a few pages
+ * merged or freed between reading the counters and the processes say
+ * nothing.  True with the processes' share in *pct; false when they
+ * account for it, or when either side is not known.
+ */
+#define KSM_SEEN_MIN_PCT 90.0
+#define KSM_SEEN_MIN_GAP 256ULL
+bool ksm_procs_unexplained(const struct ksm_procstat *seen,
+			   const struct ksm_procstat *system, double *pct);
 
 #endif

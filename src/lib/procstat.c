@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,7 +208,7 @@ const char *ksm_verdict_text(enum ksm_verdict v)
 	case KSM_VERDICT_OK:
 		return "ok";
 	case KSM_VERDICT_WASTE:
-		return "not worth scanning";
+		return "waste";
 	default:
 		return "";
 	}
@@ -302,6 +303,100 @@ int ksm_status_rss(const char *text, unsigned long long *bytes)
 int ksm_smaps_rollup_pss(const char *text, unsigned long long *bytes)
 {
 	return kb_line(text, "Pss", bytes);
+}
+
+void ksm_areas_init(struct ksm_areas *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void ksm_areas_free(struct ksm_areas *a)
+{
+	free(a->v);
+	ksm_areas_init(a);
+}
+
+/* "7f00-7f80 rw-p 00000000 00:00 0   [heap]": the start of an area. */
+static bool area_header(const char *line, struct ksm_area *ar)
+{
+	unsigned long long start, end;
+	char perms[5];
+	int name = 0;
+
+	if (sscanf(line, "%llx-%llx %4s %*s %*s %*s %n", &start, &end, perms,
+		   &name) < 3 || !name || end < start)
+		return false;
+	memset(ar, 0, sizeof(*ar));
+	ar->start = start;
+	ar->end = end;
+	memcpy(ar->perms, perms, sizeof(perms));
+	snprintf(ar->name, sizeof(ar->name), "%s", line + name);
+	return true;
+}
+
+/* "Rss:   1234 kB" */
+static bool kb_field(const char *line, const char *name,
+		     unsigned long long *kb)
+{
+	size_t len = strlen(name);
+
+	return !strncmp(line, name, len) &&
+	       sscanf(line + len, " %llu kB", kb) == 1;
+}
+
+/* Is "mg" one of the two-letter flags of a "VmFlags:" line? */
+static bool mergeable_flags(const char *flags)
+{
+	for (const char *p = flags; (p = strstr(p, "mg")); p += 2)
+		if ((p == flags || p[-1] == ' ') && (!p[2] || p[2] == ' '))
+			return true;
+	return false;
+}
+
+static int area_done(struct ksm_areas *a)
+{
+	const struct ksm_area *ar = &a->cur;
+
+	a->mergeable++;
+	a->size_kb += (ar->end - ar->start) / 1024;
+	a->rss_kb += ar->rss_kb;
+	a->ksm_kb += ar->ksm_kb;
+	if (a->n == KSM_AREAS_MAX)
+		return 0;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 32;
+		struct ksm_area *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = *ar;
+	return 0;
+}
+
+int ksm_areas_line(struct ksm_areas *a, const char *line)
+{
+	struct ksm_area *ar = &a->cur;
+
+	if (area_header(line, ar)) {
+		a->total++;
+		a->in_area = true;
+		return 0;
+	}
+	if (!a->in_area)
+		return 0;
+	if (kb_field(line, "Rss:", &ar->rss_kb))
+		return 0;
+	if (kb_field(line, "KSM:", &ar->ksm_kb)) {
+		ar->has_ksm = a->has_ksm = true;
+		return 0;
+	}
+	if (strncmp(line, "VmFlags:", 8))
+		return 0;
+	a->in_area = false;
+	return mergeable_flags(line + 8) ? area_done(a) : 0;
 }
 
 /* A numeric field of stat at p: its value, and where it ends. */

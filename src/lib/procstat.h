@@ -81,7 +81,7 @@ bool ksm_procstat_involved(const struct ksm_procstat *st);
 enum ksm_verdict {
 	KSM_VERDICT_NONE,	/* nothing scanned yet, or rmap items unknown */
 	KSM_VERDICT_OK,
-	KSM_VERDICT_WASTE,	/* "not worth scanning" */
+	KSM_VERDICT_WASTE,	/* "waste": not worth scanning */
 };
 
 /*
@@ -94,10 +94,12 @@ enum ksm_verdict {
  */
 enum ksm_verdict ksm_procstat_verdict(const struct ksm_procstat *st,
 				      long page_size);
+/* "ok", "waste" (one short word in every view: a column of 80 has no
+ * room for "not worth scanning"), "" without a verdict. */
 const char *ksm_verdict_text(enum ksm_verdict v);
 
 /*
- * The order of verdicts in a sort, worst first: "not worth scanning",
+ * The order of verdicts in a sort, worst first: "waste",
  * then ok, then no verdict.  One ranking for every view that sorts by it.
  */
 int ksm_verdict_rank(enum ksm_verdict v);
@@ -110,6 +112,47 @@ int ksm_status_euid(const char *text, unsigned int *uid);
 int ksm_status_rss(const char *text, unsigned long long *bytes);
 /* "Pss:   1234 kB" of smaps_rollup text, in bytes; -ENODATA if absent. */
 int ksm_smaps_rollup_pss(const char *text, unsigned long long *bytes);
+
+/*
+ * The areas of /proc/PID/smaps KSM may merge: those with "mg" in their
+ * VmFlags (VM_MERGEABLE: madvise(MADV_MERGEABLE), or the whole process
+ * by prctl(PR_SET_MEMORY_MERGE)), with their "KSM:" line where the
+ * kernel has one (the pages of the area KSM merged).  smaps is read line
+ * by line (it can run to megabytes): each line is fed to the parser.
+ */
+struct ksm_area {
+	unsigned long long start, end;	/* addresses */
+	unsigned long long rss_kb;	/* "Rss:" */
+	unsigned long long ksm_kb;	/* "KSM:", when has_ksm */
+	bool has_ksm;
+	char perms[5];			/* "rw-p" */
+	char name[112];			/* file, [heap], [stack]; "" anonymous */
+};
+
+/* Mergeable areas kept for a view; the sums count them all. */
+#define KSM_AREAS_MAX 1024
+
+struct ksm_areas {
+	struct ksm_area *v;		/* mergeable areas, in smaps' order */
+	size_t n, cap;
+	size_t total;			/* every area of smaps */
+	size_t mergeable;		/* areas with "mg", kept or not */
+	unsigned long long size_kb, rss_kb, ksm_kb;	/* their sums */
+	bool has_ksm;			/* the kernel reports "KSM:" lines */
+	/* the area being read */
+	struct ksm_area cur;
+	bool in_area;
+};
+
+void ksm_areas_init(struct ksm_areas *a);
+/*
+ * One line of smaps text, without its newline.  An area's header line
+ * ("7f00-7f80 rw-p 0 00:00 0  [heap]") starts it, its "VmFlags:" line
+ * (the last of each area) ends it.  Other lines are ignored, so a kernel
+ * that adds fields needs nothing new.  0, or -ENOMEM.
+ */
+int ksm_areas_line(struct ksm_areas *a, const char *line);
+void ksm_areas_free(struct ksm_areas *a);
 
 /* PF_KTHREAD in the flags field of /proc/PID/stat (include/linux/sched.h). */
 #define KSM_PF_KTHREAD 0x00200000UL

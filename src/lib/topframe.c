@@ -232,6 +232,31 @@ static const char *run_state(const struct ksm_sample *s)
 	}
 }
 
+/* Does ksmd scan in this sample (run 1)? */
+static bool ksmd_runs(const struct ksm_sample *s)
+{
+	return s && ksm_has(s, KSM_RUN) && ksm_u(s, KSM_RUN) == 1;
+}
+
+/*
+ * ksmd's CPU share is measured over the last interval, the run state
+ * read at its end.  When ksmd stopped in between, the share is what it
+ * used before: said so, so that "stopped" and "5.9% CPU" do not read
+ * as one contradicting the other.
+ */
+static void ksmd_cpu_text(const struct ksm_frame_input *in,
+			  const struct ksm_frame_model *m, struct lb *b)
+{
+	const char *name = ksm_sample_is_uksm(in->cur) ? "uksmd" : "ksmd";
+
+	if (isnan(m->ksmd_pct))
+		lb_add(b, "  %s CPU -", name);
+	else if (!ksmd_runs(in->cur) && ksmd_runs(in->prev) && m->ksmd_pct >= 0.05)
+		lb_add(b, "  %s %.1f%% CPU until it stopped", name, m->ksmd_pct);
+	else
+		lb_add(b, "  %s %.1f%% CPU", name, m->ksmd_pct);
+}
+
 static void title_line(const struct ksm_frame_input *in,
 		       struct ksm_frame_model *m)
 {
@@ -245,11 +270,7 @@ static void title_line(const struct ksm_frame_input *in,
 		lb_add(&b, "[paused]  ");
 	lb_add(&b, "%s%s%s: %s", ksm_sample_is_uksm(s) ? "UKSM" : "KSM",
 	       rel[0] ? " " : "", rel, run_state(s));
-	if (isnan(m->ksmd_pct))
-		lb_add(&b, "  %s CPU -", ksm_sample_is_uksm(s) ? "uksmd" : "ksmd");
-	else
-		lb_add(&b, "  %s %.1f%% CPU", ksm_sample_is_uksm(s) ? "uksmd" : "ksmd",
-		       m->ksmd_pct);
+	ksmd_cpu_text(in, m, &b);
 	format_delay(in->view->delay, delay, sizeof(delay));
 	lb_add(&b, "  every %s", delay);
 	add_line(m, KSM_FL_TITLE, b.buf);
@@ -333,14 +354,15 @@ static void rates_line(const struct ksm_frame_input *in,
 		add_line(m, KSM_FL_RATES, "rates  waiting for a second sample");
 		return;
 	}
-	lb_add(&b, "rates  merged ");
+	/* the unit once: at 80 columns a busy ksmd's figures still fit */
+	lb_add(&b, "rates (pages/s)  merged ");
 	rate(&b, "%+.0f", m->rates.merged_pages_per_s);
-	lb_add(&b, " pages/s   scanned ");
+	lb_add(&b, "  scanned ");
 	rate(&b, "%.0f", m->rates.scanned_pages_per_s);
-	lb_add(&b, " pages/s   full scans ");
+	lb_add(&b, "  full scans ");
 	rate(&b, "%.1f", m->rates.full_scans_per_min);
 	ksm_format_duration(in->hist ? in->hist->last_scan_s : NAN, d, sizeof(d));
-	lb_add(&b, "/min   last scan %s", d);
+	lb_add(&b, "/min  last scan %s", d);
 	add_line(m, KSM_FL_RATES, b.buf);
 }
 
@@ -361,14 +383,18 @@ static void add_finding(struct ksm_frame_model *m, enum ksm_severity sev,
 	va_end(ap);
 }
 
-/* What only a live view can tell: what ksmd's CPU buys. */
+/*
+ * What only a live view can tell: what ksmd's CPU buys.  Only while it
+ * runs: a stopped ksmd costs nothing now, whatever it used before it
+ * stopped (the state line says that much).
+ */
 static void cost_findings(const struct ksm_frame_input *in,
 			  struct ksm_frame_model *m)
 {
 	const char *name = ksm_sample_is_uksm(in->cur) ? "uksmd" : "ksmd";
 	double pct = m->ksmd_pct;
 
-	if (isnan(pct))
+	if (isnan(pct) || !ksmd_runs(in->cur))
 		return;
 	if (pct >= KSM_KSMD_CPU_HIGH)
 		add_finding(m, SEV_WARNING, "ksmd-cpu",
@@ -435,6 +461,34 @@ static const char *const group_plurals[] = {
 	[KSM_BY_VM] = "VMs", [KSM_BY_USER] = "users", [KSM_BY_COMM] = "commands",
 };
 
+/* The processes that pass the view's filter, summed. */
+static void filtered_total(const struct ksm_frame_model *m,
+			   struct ksm_psum *total)
+{
+	const struct ksm_procs *p = m->rows_ctx.procs;
+
+	memset(total, 0, sizeof(*total));
+	for (size_t i = 0; i < p->n; i++)
+		if (ksm_prow_match(&m->rows_ctx, &p->v[i]))
+			ksm_psum_add(total, &p->v[i]);
+	if (!total->procs) {
+		/* none: every sum known, and 0 */
+		const struct ksm_procs none = { .n = 0 };
+
+		ksm_procs_total(&none, total);
+	}
+}
+
+static const char *plural_es(size_t n)
+{
+	return n == 1 ? "" : "es";
+}
+
+/*
+ * "11 of 16 processes use KSM (1 unreadable), 9 cgroups: merging 3.5G,
+ * profit 3.4G" (79 columns), or with a filter "3 of 11 processes match
+ * /qemu, ...": the figures are those of the rows below.
+ */
 static void summary_line(const struct ksm_frame_input *in,
 			 struct ksm_frame_model *m)
 {
@@ -442,24 +496,32 @@ static void summary_line(const struct ksm_frame_input *in,
 	enum ksm_group_by by = in->view->by;
 	struct ksm_psum total;
 	struct lb b = { .len = 0 };
-	char merging[32], profit[32];
+	char merging[32], profit[32], filter[sizeof(in->view->filter) * 4];
 
 	if (!p) {
 		lb_add(&b, "no process figures");
 	} else if (p->no_files) {
 		lb_add(&b, "this kernel reports no per-process KSM figures (needs Linux 5.19)");
 	} else {
-		ksm_procs_total(p, &total);
-		if (by)
-			lb_add(&b, "%zu %s, ", m->nrows, group_plurals[by]);
-		if (in->only_pids)
+		filtered_total(m, &total);
+		/* as names are shown: a unit's "\x2d" as systemctl has it */
+		ksm_escape(in->view->filter, filter, sizeof(filter));
+		if (filter[0])
+			lb_add(&b, "%zu of %zu process%s match /%s", total.procs,
+			       p->n, plural_es(p->n), filter);
+		else if (in->only_pids)
 			lb_add(&b, "%zu of %zu process%s asked for", p->n,
-			       in->procs_total, in->procs_total == 1 ? "" : "es");
+			       in->procs_total, plural_es(in->procs_total));
 		else
-			lb_add(&b, "%zu process%s with KSM use, of %zu", p->n,
-			       p->n == 1 ? "" : "es", in->procs_total);
-		if (p->denied + p->failed)
+			lb_add(&b, "%zu of %zu process%s use%s KSM", p->n,
+			       in->procs_total, plural_es(in->procs_total),
+			       p->n == 1 ? "s" : "");
+		/* filtered, the others are not the question */
+		if (p->denied + p->failed && !filter[0])
 			lb_add(&b, " (%zu unreadable)", p->denied + p->failed);
+		if (by)
+			lb_add(&b, ", %zu %s", m->nrows, group_plurals[by]);
+		lb_add(&b, ":");
 		if (total.st.have & KSM_PF_BIT(KSM_PF_MERGING))
 			ksm_format_size(total.st.merging_pages *
 					(unsigned long long)in->cur->page_size,
@@ -470,7 +532,7 @@ static void summary_line(const struct ksm_frame_input *in,
 			ksm_format_ssize(total.st.profit, profit, sizeof(profit));
 		else
 			snprintf(profit, sizeof(profit), "-");
-		lb_add(&b, "   merging %s, profit %s", merging, profit);
+		lb_add(&b, " merging %s, profit %s", merging, profit);
 	}
 	snprintf(m->summary, sizeof(m->summary), "%s", b.buf);
 }
@@ -478,10 +540,10 @@ static void summary_line(const struct ksm_frame_input *in,
 static int table_rows(const struct ksm_frame_input *in,
 		      struct ksm_frame_model *m)
 {
-	ksm_system_stat(in->cur, &m->system);
 	m->rows_ctx = (struct ksm_prow_ctx){
 		.procs = in->procs, .system = &m->system,
 		.page_size = in->cur->page_size, .by = in->view->by,
+		.filter = in->view->filter,
 	};
 	if (!in->procs)
 		return 0;
@@ -495,6 +557,35 @@ bool ksm_frame_model_loss(const struct ksm_frame_model *m, size_t row)
 
 	return (st->profit_known && st->profit < 0) ||
 	       ksm_procstat_verdict(st, m->rows_ctx.page_size) == KSM_VERDICT_WASTE;
+}
+
+/*
+ * The processes KSM works for, as far as this view can see them, against
+ * the system's counters: when they map far less than KSM merged, the
+ * table is not all of KSM's work, and the header says so in one line.
+ * Not for processes asked for by pid.
+ */
+static void unseen_finding(const struct ksm_frame_input *in,
+			   struct ksm_frame_model *m)
+{
+	const struct ksm_procs *p = in->procs;
+	struct ksm_psum total;
+	char seen[32], all[32];
+	long page = in->cur->page_size;
+	double pct;
+
+	if (!p || p->no_files || in->only_pids)
+		return;
+	ksm_procs_total(p, &total);
+	if (!ksm_procs_unexplained(&total.st, &m->system, &pct))
+		return;
+	ksm_format_size((total.st.merging_pages + total.st.zero_pages) *
+			(unsigned long long)page, seen, sizeof(seen));
+	ksm_format_size((m->system.merging_pages + m->system.zero_pages) *
+			(unsigned long long)page, all, sizeof(all));
+	add_finding(m, SEV_NOTICE, "processes-unseen",
+		    "the processes listed hold %.0f%% of KSM's merged pages (%s of %s): the rest belong to processes in other PID namespaces, unreadable, or exited",
+		    pct, seen, all);
 }
 
 int ksm_frame_model_compute(const struct ksm_frame_input *in,
@@ -511,12 +602,14 @@ int ksm_frame_model_compute(const struct ksm_frame_input *in,
 	}
 	m->ksmd_pct = ksmd_pct(in);
 	m->sort = ksm_view_sort(in->view);
+	ksm_system_stat(in->cur, &m->system);
 
 	title_line(in, m);
 	settings_lines(in, m);
 	memory_lines(in, m);
 	rates_line(in, m);
 	cost_findings(in, m);
+	unseen_finding(in, m);
 	n = ksm_findings(in->cur, &m->m, more, KSM_MAX_FINDINGS - m->nfindings);
 	memcpy(m->findings + m->nfindings, more, (size_t)n * sizeof(*more));
 	m->nfindings += n;

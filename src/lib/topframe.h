@@ -58,6 +58,9 @@ struct ksm_view {
 	size_t selected;	/* highlighted row */
 	bool paused;
 	double delay;		/* seconds between refreshes */
+	/* only processes with this text in a name (ksm_prow_match());
+	 * "": all */
+	char filter[64];
 };
 
 /* The columns of a view, left to right (of the column table, those top
@@ -78,7 +81,11 @@ enum ksm_group_by ksm_view_next_group(enum ksm_group_by by);
 
 #define KSM_FRAME_LINE 2048
 
-/* ksmd's CPU share at or above which top warns on its own. */
+/*
+ * ksmd's CPU share at or above which top warns on its own, while ksmd
+ * runs (run 1): stopped, what it used is the interval's before it
+ * stopped, and nothing to act on.
+ */
 #define KSM_KSMD_CPU_HIGH 25.0
 /* ... and at or above which it warns when merging saves nothing. */
 #define KSM_KSMD_CPU_NO_GAIN 5.0

@@ -222,6 +222,40 @@ static void fuzz_procmem(const char *text, const uint8_t *data, size_t size)
 	ksm_status_rss(text, &bytes);
 }
 
+/*
+ * smaps, line by line as ksm_proc_areas() feeds it: the areas kept are
+ * at most KSM_AREAS_MAX and no more than were counted, each a range
+ * that does not run backwards, with terminated names and permissions.
+ */
+static void fuzz_smaps(const char *text, const uint8_t *data, size_t size)
+{
+	struct ksm_areas a;
+	char *copy = strdup(text), *line, *save = NULL;
+
+	(void)data;
+	(void)size;
+	if (!copy)
+		return;
+	ksm_areas_init(&a);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (ksm_areas_line(&a, line))
+			break;
+	if (a.n > KSM_AREAS_MAX || a.n > a.mergeable || a.mergeable > a.total)
+		fuzz_fail("smaps: %zu kept, %zu mergeable, %zu areas", a.n,
+			  a.mergeable, a.total);
+	for (size_t i = 0; i < a.n; i++) {
+		const struct ksm_area *ar = &a.v[i];
+
+		if (ar->end < ar->start ||
+		    !memchr(ar->name, '\0', sizeof(ar->name)) ||
+		    !memchr(ar->perms, '\0', sizeof(ar->perms)))
+			fuzz_fail("smaps: area %zu malformed", i);
+	}
+	ksm_areas_free(&a);
+	free(copy);
+}
+
 /* ---- configuration files -------------------------------------------- */
 
 /* Quote for sh: 'it'\''s' */

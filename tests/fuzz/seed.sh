@@ -85,10 +85,12 @@ sleep 5 & sleeper=$!
 take taskstat host-sleep-stat "/proc/$sleeper/stat"
 take procmem host-sleep-status "/proc/$sleeper/status"
 take procmem host-sleep-smaps_rollup "/proc/$sleeper/smaps_rollup"
+take smaps host-sleep-smaps "/proc/$sleeper/smaps"
 kill "$sleeper"
 printf '4242 (a) (b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0 100 0 0\n' |
 	put taskstat hand-comm-parens
 copy procmem fixture "$fixtures"/*/proc/*/status "$fixtures"/*/proc/*/smaps_rollup
+copy smaps fixture "$fixtures"/*/proc/*/smaps
 copy procname fixture "$fixtures"/*/proc/*/cgroup "$fixtures"/*/proc/*/cmdline
 printf '0::/machine.slice/machine-qemu\\x2d3\\x2dguest\\x2done.scope/libvirt/vcpu0\n' |
 	put procname hand-machine-scope

@@ -81,7 +81,8 @@ field() {
 for (( i = 0; i < 20; i++ )); do
 	s1=$(<"/proc/$pid_madvise/ksm_stat")
 	s2=$(<"/proc/$pid_prctl/ksm_stat")
-	json=$("$ksmctl" ps -p "$pid_madvise" "$pid_prctl" -J) ||
+	# every column: the default ones are chosen for 80 columns
+	json=$("$ksmctl" ps -p "$pid_madvise" "$pid_prctl" -J --output-all) ||
 		ksm_fail "ksmctl ps -p exited $?"
 	[[ $s1 == "$(<"/proc/$pid_madvise/ksm_stat")" &&
 	   $s2 == "$(<"/proc/$pid_prctl/ksm_stat")" ]] && break

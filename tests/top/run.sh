@@ -1,7 +1,8 @@
 #!/bin/bash
 # ksmctl top: batch frames on a fixture whose counters move, the ASCII
 # fallback, the ksmtop name, then the terminal tests (tests/top/tmux.sh)
-# with the normal and the ASan build.
+# with the normal and the ASan build, and ps on a terminal
+# (tests/top/ps-tmux.sh).
 #
 #   tests/top/run.sh [KSMCTL]
 #
@@ -151,8 +152,49 @@ check "frame 3: memory saved grows: its range beside the sparkline" \
 	grep -Eq '^saved .* \[3\.[34]G( \+1[0-9.]+M|\.\.3\.[34]G)\] +▁[▁▂▃▄▅▆▇█]█$' \
 	<(frame "$out" 3)
 check "frame 3: the processes counted (6100, which vanished, no longer)" \
-	grep -q '^11 processes with KSM use, of 17 ' <(frame "$out" 3)
+	grep -q '^11 of 17 processes use KSM ' <(frame "$out" 3)
 check "the ksmd thread is not a process row" not_grep '^ *45 ' "$out"
+
+# --- ksmd stops between two refreshes ---------------------------------------
+# ksmd uses 80% of a CPU until 1.2 s, when run goes to 0 and its CPU time
+# stops: the frame after says "stopped", labels the CPU it used before,
+# and does not warn about a cost that is gone (issue 16: "stopped (run 0)
+# ksmd 5.9% CPU" beside "ksmd uses 6% of a CPU").
+stopper() {
+	local root=$1 k=$1/sys/kernel/mm/ksm start now ms stopped=
+	start=$(date +%s%N)
+	while :; do
+		now=$(date +%s%N)
+		ms=$(( (now - start) / 1000000 ))
+		if (( ms < 1200 )); then
+			put "$root/proc/45/schedstat" "$(( 1000000000 + 800000 * ms )) 0 0"
+		elif [ -z "$stopped" ]; then
+			put "$k/run" 0
+			stopped=1
+		fi
+		: > "$work/stopper.alive"
+		sleep 0.05
+	done
+}
+root=$work/stopping
+make_root "$root"
+stopper "$root" &
+writer_pid=$!
+for _ in $(seq 50); do [ -e "$work/stopper.alive" ] && break; sleep 0.1; done
+env LC_ALL=C.UTF-8 NO_COLOR=1 "$ksmctl" --sysroot "$root" top -b -n 2 -d 2 \
+	> "$work/stopping.out" 2> "$work/stopping.err"
+rc=$?
+kill "$writer_pid" 2>/dev/null
+wait "$writer_pid" 2>/dev/null
+writer_pid=
+out=$work/stopping.out
+check "ksmd stops: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "ksmd stops: the state and the CPU it used before agree" \
+	grep -Eq '^KSM 6\.15\.4-amd64: stopped \(run 0\)  ksmd [0-9.]+% CPU until it stopped  every 2s$' \
+	<(frame "$out" 2)
+check "ksmd stops: no warning about its CPU" not_grep 'ksmd uses' <(frame "$out" 2)
+check "ksmd stops: the finding that it is stopped" \
+	grep -q '^info     ksmd is stopped' <(frame "$out" 2)
 
 # --- no UTF-8: ASCII sparkline and sort marker -----------------------------
 root=$work/ascii
@@ -220,7 +262,7 @@ done
 # --- the terminal: normal and ASan builds ---------------------------------
 add_counts() {
 	local line p f s
-	line=$(grep -E '^tmux[^:]*: [0-9]+ passed' "$1" | tail -n 1)
+	line=$(grep -E '^(ps-)?tmux[^:]*: [0-9]+ passed' "$1" | tail -n 1)
 	p=$(sed -n 's/.* \([0-9]\+\) passed.*/\1/p' <<< "$line")
 	f=$(sed -n 's/.* \([0-9]\+\) failed.*/\1/p' <<< "$line")
 	s=$(sed -n 's/.* \([0-9]\+\) skipped.*/\1/p' <<< "$line")
@@ -243,6 +285,9 @@ if [ -x "$san" ]; then
 else
 	skip "the ASan run: $san not built (make tests-built)"
 fi
+bash "$here/ps-tmux.sh" "$ksmctl" > "$work/ps-tmux.out" 2>&1
+grep -E '^(FAIL|SKIP)' "$work/ps-tmux.out"
+add_counts "$work/ps-tmux.out" "ps-tmux.sh"
 
 echo "top: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

@@ -2,7 +2,8 @@
 # ksmctl top on a real terminal: tmux runs a shell in an 80x24 window,
 # the shell runs `ksmctl --sysroot FIXTURE top`, and the test reads the
 # screen with capture-pane after each key: sort (s < >), grouping (g),
-# selection, help (h ?), resizing to 120x40 and back, the admin keys on
+# selection, help (h ?), the filter (/ Esc), a process in detail (Enter),
+# the key bar, resizing to 120x40, 200x50 and back, the admin keys on
 # the fixture's files (r, +, u, with the lock held by someone else),
 # delay and pause, quitting; then the ways out that are not q (SIGINT,
 # SIGTERM, SIGHUP, a crash) leave a sane tty behind; NO_COLOR, a
@@ -182,12 +183,15 @@ expect "header: state and kernel" '^KSM 6\.15\.4-amd64: running \(run 1\)'
 expect "header: scan settings" '^scan   2400 pages/20ms'
 expect "header: memory saved with its history" '^saved  3\.3G +5\.3% of RAM +[▁▂▃▄▅▆▇█]+$'
 expect "header: ksmd's CPU once two samples are in" 'ksmd 0\.0% CPU'
-expect "header: rates" '^rates  merged \+0 pages/s'
-expect "sorted by profit, marked" '^ +PID USER +COMM +MERGING +ZERO +RMAP PROFIT▼ +SHARE VERDICT$'
+expect "header: rates" '^rates \(pages/s\)  merged \+0  scanned 0  full scans'
+expect "sorted by profit, marked: ps's default columns" '^ +PID USER +COMM +MERGING PROFIT▼ +SHARE VERDICT +UNIT$'
 expect "the largest profit first" '^   2101 4242     qemu-system-x86'
 expect "hostile names escaped" '^   5200 nobody   \\x1b\[2J '
-expect "key hints on the last line" '^q quit  h help'
-check "80 columns: no room for the unit" bash -c "! tmux -S '$sock' capture-pane -p -t top | grep -q ' UNIT'"
+expect "the key bar on the last line, as much as 80 columns take" \
+	'^Enter detail  / filter  s sort  g group  r run  u unmerge  h help  q quit$'
+expect "80 columns: a long unit cut with an ellipsis" '^   2101 .* machine-qemu\\…$'
+check "80 columns: no line wider than the screen" \
+	bash -c "[ \$(tmux -S '$sock' capture-pane -p -t top | LC_ALL=C.UTF-8 wc -L) -le 80 ]"
 
 T send-keys -t top s
 expect "s: sort by the next column" ' SHARE▼ '
@@ -206,7 +210,9 @@ fi
 
 T send-keys -t top g
 expect "g: by cgroup" '^CGROUP +PROCS +MERGING'
-expect "g: the summary counts cgroups" '^9 cgroups, 11 processes with KSM use'
+expect "g: the summary counts cgroups" '^11 of 17 processes use KSM \(1 unreadable\), 9 cgroups: merging'
+expect "g: a long cgroup cut from the left" '^…/app\.slice/app-gnome-code-1234\.scope +1 '
+expect "g: the key bar says what Enter does on a group" '^Enter processes  / filter'
 T send-keys -t top g
 expect "g g: by unit" '^UNIT +PROCS +MERGING'
 T send-keys -t top g
@@ -232,17 +238,67 @@ expect "q in the help returns to the table" ' PROFIT▼ '
 check "q in the help does not quit" bash -c "! tmux -S '$sock' capture-pane -p -t top | grep -q TOP-EXIT"
 
 T resize-window -t top -x 120 -y 40
-expect "120x40: the unit column appears" ' PROFIT▼ +SHARE VERDICT +UNIT$'
-expect "120x40: units shown" 'machine-qemu\\x2d1\\x2dweb01\.scope$'
-if wait_for '^q quit' && [ "$(screen | grep -n '^q quit' | cut -d: -f1)" = 40 ]; then
+expect "120x40: ZERO and RMAP join" ' MERGING +ZERO +RMAP PROFIT▼ +SHARE VERDICT +UNIT$'
+expect "120x40: units whole" 'machine-qemu\\x2d1\\x2dweb01\.scope$'
+if wait_for '^Enter detail' && [ "$(screen | grep -n '^Enter detail' | cut -d: -f1)" = 40 ]; then
 	pass
 else
-	fail "120x40: the key hints on line 40"
+	fail "120x40: the key bar on line 40"
 	dump
 fi
+expect "120x40: every key on the bar" '^Enter detail  / filter  s sort  g group  p pause  d delay  r run  \+- pages  u unmerge  h help  q quit$'
+T resize-window -t top -x 200 -y 50
+expect "200x50: VM and CGROUP join" ' UNIT +VM +CGROUP$'
+expect "200x50: cgroups whole where the room allows" ' /machine\.slice/machine-qemu\\x2d1\\x2dweb01\.scope/libvirt/emulator$'
+expect "200x50: the longest cut from the left" ' …/user-4242\.slice/user@4242\.service/app\.slice/app-gnome-code-1234\.scope$'
+T send-keys -t top g
+expect "200x50 by cgroup" '^CGROUP +PROCS +MERGING +ZERO +RMAP PROFIT▼'
+# the key column as wide as the widest cgroup (81), not stretched to fill 200
+check "200x50 by cgroup: PROCS right after the widest cgroup" \
+	bash -c "tmux -S '$sock' capture-pane -p -t top | awk '/^CGROUP/ { p = index(\$0, \"PROCS\") } END { exit !(p > 82 && p < 90) }'"
+T send-keys -t top g g g g g
+expect "back to processes" '^ +PID USER +COMM'
 T resize-window -t top -x 80 -y 24
-expect_gone "back to 80x24: the unit column goes" ' UNIT$'
-expect "back to 80x24: hints on the last line" '^q quit'
+expect_gone "back to 80x24: ZERO goes" ' ZERO '
+expect "back to 80x24: the key bar on the last line" '^Enter detail'
+
+# / filters by name, as it is typed; Enter keeps it, Esc clears it
+T send-keys -t top /
+expect "/: asks for the filter" '^Filter by name \(Enter to keep, Esc to clear\):$'
+T send-keys -t top j a v a
+expect "/java: the prompt shows it" '^Filter by name .*: java$'
+expect "/java: java's processes" '^   4101 nobody   java '
+expect_gone "/java: no others" '^   2101 '
+T send-keys -t top Enter
+expect "/java Enter: the summary says what is filtered" '^2 of 11 processes match /java: merging 175\.8M, profit 169\.7M$'
+expect "/java Enter: the key bar offers Esc" '  Esc unfilter  '
+T send-keys -t top Escape
+expect "Esc: the filter is gone" '^   2101 4242 '
+expect "Esc: the summary too" '^11 of 17 processes use KSM'
+T send-keys -t top / W E B 0 1 Enter
+expect "/WEB01: a VM's name, any case" '^1 of 11 processes match /WEB01:'
+T send-keys -t top Escape
+
+# Enter: the selected process in detail, read from its files
+T send-keys -t top Home Enter
+expect "Enter: the process" '^process 2101  qemu-system-x86  user 4242 \(uid 4242\)$'
+expect "Enter: its unit" '^unit     machine-qemu\\x2d1\\x2dweb01\.scope$'
+expect "Enter: its VM" '^VM       web01$'
+expect "Enter: its cgroup, whole" '^cgroup   /machine\.slice/machine-qemu\\x2d1\\x2dweb01\.scope/libvirt/emulator$'
+expect "Enter: its verdict" '^verdict  ok: 1\.3 rmap items per merged page; over 64 is waste'
+expect "Enter: its ksm_stat" '^  ksm_merging_pages +450000  1\.7G$'
+expect "Enter: its mergeable areas" '^mergeable areas \(smaps, VmFlags mg\): 3 of 6, 2G, resident 1\.8G, KSM 1\.7G$'
+expect "Enter: an area with its KSM pages" '^  7f0000000000-7f0080000000 rw-p +2G +1\.8G +1\.7G \[anon\]$'
+expect "Enter: a hostile area name escaped, cut from the left" ' …1mevil\\\\name \(deleted\)$'
+expect "Enter: the key bar" '^Esc back  Up Down PgUp PgDn scroll  q quit$'
+T send-keys -t top Escape
+expect "Esc: back to the table" ' PROFIT▼ '
+# on a group: its processes
+T send-keys -t top g g Home Enter
+expect "Enter on a unit: its processes" '^1 of 11 processes match /machine-qemu\\x2d1\\x2dweb01\.scope:'
+expect "Enter on a unit: the process view" '^ +PID USER +COMM'
+T send-keys -t top Escape
+expect "Esc: every process again" '^11 of 17 processes use KSM'
 
 # admin keys, on the fixture's files
 T send-keys -t top r

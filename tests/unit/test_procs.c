@@ -204,7 +204,7 @@ static void test_verdict(void **state)
 	st = stat_of(10, 0, 0);
 	st.have = BIT(KSM_PF_MERGING);
 	assert_int_equal(ksm_procstat_verdict(&st, PAGE), KSM_VERDICT_NONE);
-	assert_string_equal(ksm_verdict_text(KSM_VERDICT_WASTE), "not worth scanning");
+	assert_string_equal(ksm_verdict_text(KSM_VERDICT_WASTE), "waste");
 	assert_string_equal(ksm_verdict_text(KSM_VERDICT_NONE), "");
 }
 
@@ -864,9 +864,151 @@ static void test_totals_vs_system(void **state)
 	assert_true(isnan(ksm_share_pct(&a.st, &sys)));
 }
 
+/*
+ * The processes a scan saw against the system's counters: a container
+ * sees its own processes only, and what the others map is not explained.
+ */
+static void test_unexplained(void **state)
+{
+	struct ksm_procstat seen = stat_of(0, 400, 0), sys = stat_of(0, 1000, 0);
+	double pct = -1;
+
+	(void)state;
+	/* 40%, 600 pages missing: said */
+	assert_true(ksm_procs_unexplained(&seen, &sys, &pct));
+	assert_float_equal(pct, 40.0, 1e-9);
+	/* zero pages count on both sides */
+	seen.zero_pages = 600;
+	sys.zero_pages = 100;
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+	/* ... unless a side does not report them: merging alone */
+	seen.have &= ~BIT(KSM_PF_ZERO);
+	assert_true(ksm_procs_unexplained(&seen, &sys, &pct));
+	assert_float_equal(pct, 40.0, 1e-9);
+	/* at 90% and more: the processes account for it */
+	seen = stat_of(0, 9000, 0);
+	sys = stat_of(0, 10000, 0);
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+	seen.merging_pages = 8999;
+	assert_true(ksm_procs_unexplained(&seen, &sys, &pct));
+	/* a gap of fewer than KSM_SEEN_MIN_GAP pages says nothing */
+	seen = stat_of(0, 0, 0);
+	sys = stat_of(0, KSM_SEEN_MIN_GAP - 1, 0);
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+	sys.merging_pages = KSM_SEEN_MIN_GAP;
+	assert_true(ksm_procs_unexplained(&seen, &sys, &pct));
+	assert_float_equal(pct, 0.0, 1e-9);
+	/* more seen than the system counts (it moved meanwhile): fine */
+	seen.merging_pages = 5000;
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+	/* unknown on either side: nothing said */
+	seen = stat_of(0, 0, 0);
+	seen.have = 0;
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+	seen = stat_of(0, 0, 0);
+	sys.have = 0;
+	assert_false(ksm_procs_unexplained(&seen, &sys, &pct));
+}
+
+static void feed(struct ksm_areas *a, const char *text)
+{
+	char line[512];
+
+	while (*text) {
+		size_t len = strcspn(text, "\n");
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, text);
+		assert_int_equal(ksm_areas_line(a, line), 0);
+		text += len + (text[len] == '\n');
+	}
+}
+
+/* The mergeable areas of smaps: "mg" in VmFlags, with their KSM: line. */
+static void test_areas(void **state)
+{
+	struct ksm_areas a;
+
+	(void)state;
+	ksm_areas_init(&a);
+	feed(&a, "555555554000-555555a00000 r-xp 00000000 fd:01 1234   /usr/bin/qemu\n"
+		 "Size:               4784 kB\nRss:                3000 kB\n"
+		 "AnonHugePages:         0 kB\nKSM:                   0 kB\n"
+		 "VmFlags: rd ex mr mw me sd \n"
+		 "7f0000000000-7f0080000000 rw-p 00000000 00:00 0 \n"
+		 "Size:            2097152 kB\nRss:             1900000 kB\n"
+		 "KSM:             1800000 kB\nVmFlags: rd wr mr mw me ac sd hg mg \n"
+		 "7f0080200000-7f0080600000 rw-p 00000000 00:00 0     [anon:qemu vram]\n"
+		 "Rss:                4096 kB\nKSM:                   0 kB\n"
+		 "VmFlags: mg rd wr\n");
+	assert_int_equal(a.total, 3);
+	assert_int_equal(a.mergeable, 2);
+	assert_int_equal(a.n, 2);
+	assert_true(a.has_ksm);
+	assert_int_equal(a.v[0].start, 0x7f0000000000ULL);
+	assert_int_equal(a.v[0].end, 0x7f0080000000ULL);
+	assert_string_equal(a.v[0].perms, "rw-p");
+	assert_string_equal(a.v[0].name, "");
+	assert_int_equal(a.v[0].rss_kb, 1900000);
+	assert_int_equal(a.v[0].ksm_kb, 1800000);
+	/* names keep their blanks; "mg" first among the flags */
+	assert_string_equal(a.v[1].name, "[anon:qemu vram]");
+	assert_int_equal(a.size_kb, 2097152 + 4096);
+	assert_int_equal(a.rss_kb, 1900000 + 4096);
+	assert_int_equal(a.ksm_kb, 1800000);
+	ksm_areas_free(&a);
+
+	/* no KSM: line (before it was added): areas, no count */
+	feed(&a, "7f00-7f80 rw-p 00000000 00:00 0\nRss: 4 kB\nVmFlags: rd wr mg\n"
+		 /* "mg" only as a whole flag */
+		 "7f80-7fc0 rw-p 00000000 00:00 0\nVmFlags: rd wrmg mgx\n"
+		 /* field names starting with hex letters are no area */
+		 "AnonHugePages:         0 kB\nFilePmdMapped:      0 kB\n");
+	assert_int_equal(a.total, 2);
+	assert_int_equal(a.mergeable, 1);
+	assert_false(a.has_ksm);
+	assert_false(a.v[0].has_ksm);
+	ksm_areas_free(&a);
+
+	/* more than are kept: all counted */
+	for (int i = 0; i < KSM_AREAS_MAX + 5; i++) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "%x000-%x000 rw-p 00000000 00:00 0",
+			 2 * i + 16, 2 * i + 17);
+		assert_int_equal(ksm_areas_line(&a, line), 0);
+		assert_int_equal(ksm_areas_line(&a, "VmFlags: rd wr mg"), 0);
+	}
+	assert_int_equal(a.mergeable, KSM_AREAS_MAX + 5);
+	assert_int_equal(a.n, KSM_AREAS_MAX);
+	assert_int_equal(a.size_kb, (KSM_AREAS_MAX + 5) * 4);
+	ksm_areas_free(&a);
+}
+
+/* Read through the root, line by line; not a regular file is refused. */
+static void test_areas_read(void **state)
+{
+	struct fixture *f = *state;
+	struct ksm_areas a;
+
+	tu_write(f->root, "proc/100/smaps",
+		 "7f00-7f80 rw-p 00000000 00:00 0\nKSM: 4 kB\nVmFlags: rd wr mg\n");
+	assert_int_equal(ksm_proc_areas(f->handle, 100, &a), 0);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.ksm_kb, 4);
+	ksm_areas_free(&a);
+	assert_int_equal(ksm_proc_areas(f->handle, 99999, &a), -ENOENT);
+	ksm_areas_free(&a);
+	tu_mkdirs(f->root, "proc/200/smaps");
+	assert_int_equal(ksm_proc_areas(f->handle, 200, &a), -EINVAL);
+	ksm_areas_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_areas),
+		cmocka_unit_test_setup_teardown(test_areas_read, setup_615, teardown),
+		cmocka_unit_test(test_unexplained),
 		cmocka_unit_test(test_parse_615),
 		cmocka_unit_test(test_parse_older),
 		cmocka_unit_test(test_parse_unknown_lines),

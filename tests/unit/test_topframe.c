@@ -163,6 +163,9 @@ static void frame_of(struct fix *fx, const struct ksm_view *v, int width,
 	};
 
 	sample_at(&s, 100);
+	/* what the fixture's processes map: they account for it all */
+	set(&s, KSM_PAGES_SHARED, 90);
+	set(&s, KSM_PAGES_SHARING, 500);
 	assert_int_equal(ksm_frame_compute(&in, f), 0);
 }
 
@@ -276,9 +279,9 @@ static void test_rates(void **state)
 	assert_true(fabs(f->rates.merged_pages_per_s - 100) < 1e-9);
 	assert_true(fabs(f->rates.scanned_pages_per_s - 5000) < 1e-9);
 	assert_true(fabs(f->rates.full_scans_per_min - 30) < 1e-9);
-	assert_true(head_has(f, "merged +100 pages/s"));
-	assert_true(head_has(f, "scanned 5000 pages/s"));
-	assert_true(head_has(f, "full scans 30.0/min"));
+	assert_true(head_has(f, "rates (pages/s)  merged +100  "));
+	assert_true(head_has(f, "  scanned 5000  "));
+	assert_true(head_has(f, "  full scans 30.0/min  "));
 	ksm_frame_free(f);
 
 	/* the first frame has no rates, and says so */
@@ -439,12 +442,15 @@ static void test_sort_keys(void **state)
 	assert_int_equal(c, ksm_pcol_key(KSM_BY_UNIT));	/* the key */
 	assert_int_equal(ksm_view_parse_sort("unit", KSM_BY_NONE, &c), 0);
 	assert_int_equal(c, KSM_PCOL_UNIT);
-	assert_int_equal(ksm_view_parse_sort("CGROUP", KSM_BY_NONE, &c), -EINVAL);
+	/* top shows the cgroup too, on a wide screen */
+	assert_int_equal(ksm_view_parse_sort("CGROUP", KSM_BY_NONE, &c), 0);
+	assert_int_equal(c, KSM_PCOL_CGROUP);
+	assert_int_equal(ksm_view_parse_sort("UID", KSM_BY_NONE, &c), -ENOENT);
 	/* > and < walk the columns and wrap */
 	assert_int_equal(ksm_view_next_sort(&v, 1), KSM_PCOL_SHARE);
 	assert_int_equal(ksm_view_next_sort(&v, -1), KSM_PCOL_RMAP);
 	v.sort = KSM_PCOL_PID;
-	assert_int_equal(ksm_view_next_sort(&v, -1), KSM_PCOL_UNIT);
+	assert_int_equal(ksm_view_next_sort(&v, -1), KSM_PCOL_CGROUP);
 	/* a column the grouped view lacks sorts by profit */
 	v.by = KSM_BY_USER;
 	assert_int_equal(ksm_view_sort(&v), KSM_PCOL_PROFIT);
@@ -474,16 +480,24 @@ static void test_grouping(void **state)
 	assert_non_null(strstr(ksm_frame_row(f, 1), "      2 "));
 	assert_non_null(strstr(ksm_frame_row(f, 1), "468.8K"));
 	assert_true(f->rows[2].loss);
-	assert_non_null(strstr(f->summary, "3 units, 4 processes with KSM use, of 5"));
+	assert_non_null(strstr(f->summary, "4 of 5 processes use KSM, 3 units: "));
 	ksm_frame_free(f);
 
-	/* cgroups are cut from the left: the leaf names them */
+	/* cgroups are cut from the left, with an ellipsis: the leaf names them */
 	v.by = KSM_BY_CGROUP;
-	frame_of(fx, &v, 80, 24, f);
+	frame_of(fx, &v, 60, 24, f);
 	assert_int_equal(strncmp(f->headings, "CGROUP", 6), 0);
-	assert_int_equal(strncmp(ksm_frame_row(f, 0),
-				 "\u2026b.scope/libvirt/emulator ", 28), 0);
-	assert_int_equal(ksm_text_width(ksm_frame_row(f, 0), true), 80);
+	assert_int_equal(strncmp(ksm_frame_row(f, 0), "\u2026/libvirt/emulator ", 21), 0);
+	assert_int_equal(ksm_text_width(ksm_frame_row(f, 0), true), 60);
+	ksm_frame_free(f);
+
+	/* a wide screen: the name as wide as the widest, not stretched */
+	frame_of(fx, &v, 200, 24, f);
+	assert_non_null(strstr(ksm_frame_row(f, 0),
+			       "/machine.slice/machine-qemu\\x2d1\\x2dweb.scope/libvirt/emulator      1 "));
+	assert_ptr_equal(strstr(ksm_frame_row(f, 0), "/machine"), ksm_frame_row(f, 0));
+	assert_non_null(strstr(f->headings, " ZERO "));
+	assert_int_equal(ksm_text_width(ksm_frame_row(f, 0), true), 200);
 	ksm_frame_free(f);
 
 	/* by user: one group, every process */
@@ -501,9 +515,11 @@ static void test_layout(void **state)
 	struct ksm_frame *f = malloc(sizeof(*f));
 
 	frame_of(*state, &v, 80, 24, f);
-	/* 80 columns: everything but the unit, every line exactly as wide */
-	assert_null(strstr(f->headings, "UNIT"));
-	assert_non_null(strstr(f->headings, "PROFIT\u25bc"));
+	/* 80 columns: ps's default columns, every line exactly as wide */
+	assert_string_equal(f->headings,
+			    "    PID USER     COMM             MERGING PROFIT\u25bc  SHARE VERDICT  UNIT          ");
+	/* a unit too long for its room cut with an ellipsis */
+	assert_non_null(strstr(ksm_frame_row(f, 0), " machine-qemu\\\u2026"));
 	assert_int_equal(ksm_text_width(f->headings, true), 80);
 	for (size_t i = 0; i < f->nrows; i++)
 		assert_int_equal(ksm_text_width(ksm_frame_row(f, i), true), 80);
@@ -514,11 +530,29 @@ static void test_layout(void **state)
 				 (size_t)f->sort_len), 0);
 	ksm_frame_free(f);
 
+	/* 120: the unit whole, ZERO and RMAP too, the VM as room allows */
 	frame_of(*state, &v, 120, 24, f);
-	assert_non_null(strstr(f->headings, "UNIT"));
+	assert_non_null(strstr(f->headings, " ZERO "));
+	assert_non_null(strstr(f->headings, " RMAP "));
 	assert_non_null(strstr(ksm_frame_row(f, 0),
-			       "machine-qemu\\x2d1\\x2dweb.scope"));
+			       " machine-qemu\\x2d1\\x2dweb.scope "));
+	assert_int_equal(ksm_text_width(ksm_frame_row(f, 0), true), 120);
 	ksm_frame_free(f);
+
+	/* 200: the cgroup too */
+	frame_of(*state, &v, 200, 24, f);
+	assert_non_null(strstr(f->headings, " CGROUP"));
+	assert_non_null(strstr(ksm_frame_row(f, 0),
+			       " /machine.slice/machine-qemu\\x2d1\\x2dweb.scope/libvirt/emulator"));
+	ksm_frame_free(f);
+
+	/* sorted by a column the width leaves out: it is shown all the same */
+	v.sort = KSM_PCOL_RMAP;
+	frame_of(*state, &v, 80, 24, f);
+	assert_non_null(strstr(f->headings, " RMAP\u25bc "));
+	assert_int_equal(ksm_text_width(f->headings, true), 80);
+	ksm_frame_free(f);
+	v.sort = KSM_PCOL_PROFIT;
 
 	/* narrow: columns go from the right, none is cut in half */
 	frame_of(*state, &v, 40, 24, f);
@@ -527,9 +561,10 @@ static void test_layout(void **state)
 	assert_non_null(strstr(f->headings, "COMM"));
 	ksm_frame_free(f);
 
-	/* batch: no limit, no padding at the end */
+	/* batch: no limit, every column, no padding at the end */
 	frame_of(*state, &v, 0, 0, f);
-	assert_non_null(strstr(f->headings, "UNIT"));
+	assert_non_null(strstr(f->headings, " UNIT "));
+	assert_non_null(strstr(f->headings, " CGROUP"));
 	assert_int_equal(f->visible, f->nrows);
 	for (size_t i = 0; i < f->nrows; i++) {
 		const char *r = ksm_frame_row(f, i);
@@ -650,9 +685,9 @@ static void test_ascii_frame(void **state)
 			assert_true((unsigned char)*p < 0x80);
 		if (f->head[i].kind == KSM_FL_MEMORY && i == 3) {
 			assert_true(f->head[i].spark > 0);
-			/* padded to the width after it */
-			assert_int_equal(strncmp(f->head[i].text + f->head[i].spark,
-						 " # ", 3), 0);
+			/* the sparkline, ASCII: low, high */
+			assert_string_equal(f->head[i].text + f->head[i].spark,
+					    " #");
 		}
 	}
 	assert_non_null(strstr(f->headings, "PROFIT*"));
@@ -773,9 +808,309 @@ static void test_live_unreadable(void **state)
 		 "ksm_merge_any: no\nksm_mergeable: no\n");
 }
 
+/* ---- issue 16: frames that agree with themselves and fit ---------------- */
+
+static int finding_lines(const struct ksm_frame *f, const char *text)
+{
+	int n = 0;
+
+	for (int i = 0; i < f->nhead; i++)
+		n += f->head[i].kind == KSM_FL_FINDING &&
+		     strstr(f->head[i].text, text) != NULL;
+	return n;
+}
+
+/*
+ * ksmd stopped during the last interval: the state line says stopped,
+ * the CPU it used before is labelled so, and no finding warns about a
+ * cost that is gone ("stopped (run 0) ksmd 5.9% CPU" with "ksmd uses 6%").
+ */
+static void test_ksmd_stopped(void **state)
+{
+	struct ksm_sample a, b;
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
+	struct ksm_frame_input in = {
+		.prev = &a, .cur = &b, .view = &v, .utf8 = true, .width = 80,
+		.height = 40, .ksmd_known = true, .ksmd_prev_ns = 1000000000ULL,
+		.ksmd_cur_ns = 1118000000ULL,	/* 5.9% of 2 s */
+	};
+	struct ksm_frame *f = malloc(sizeof(*f));
+
+	(void)state;
+	sample_at(&a, 100);
+	sample_at(&b, 102);
+	set(&b, KSM_RUN, 0);
+	set(&b, KSM_GENERAL_PROFIT, -64000);	/* nothing saved */
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_true(head_has(f, "stopped (run 0)  ksmd 5.9% CPU until it stopped"));
+	assert_false(head_has(f, "ksmd uses"));
+	assert_true(head_has(f, "ksmd is stopped"));	/* status's info */
+	ksm_frame_free(f);
+
+	/* stopped all along: no label, no warning */
+	set(&a, KSM_RUN, 0);
+	in.ksmd_cur_ns = 1000200000ULL;
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_true(head_has(f, "stopped (run 0)  ksmd 0.0% CPU  every"));
+	assert_false(head_has(f, "ksmd uses"));
+	ksm_frame_free(f);
+
+	/* unmerged (run 2) after running: the same */
+	set(&a, KSM_RUN, 1);
+	set(&b, KSM_RUN, 2);
+	in.ksmd_cur_ns = 1600000000ULL;
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_true(head_has(f, "unmerged (run 2)  ksmd 30.0% CPU until it stopped"));
+	assert_false(head_has(f, "ksmd uses"));
+	ksm_frame_free(f);
+
+	/* running: the warning, and no label */
+	set(&b, KSM_RUN, 1);
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_true(head_has(f, "running (run 1)  ksmd 30.0% CPU  every"));
+	assert_true(head_has(f, "ksmd uses 30% of a CPU"));
+	ksm_frame_free(f);
+	free(f);
+}
+
+/* The system merged far more than the processes map: one header line. */
+static void test_unseen(void **state)
+{
+	struct fix *fx = *state;
+	struct ksm_sample s;
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
+	struct ksm_frame_input in = {
+		.cur = &s, .procs = &fx->procs, .procs_total = 5, .view = &v,
+		.utf8 = true, .width = 200, .height = 40,
+	};
+	struct ksm_frame *f = malloc(sizeof(*f));
+
+	sample_at(&s, 100);
+	set(&s, KSM_PAGES_SHARED, 590);
+	set(&s, KSM_PAGES_SHARING, 1000);	/* 590 of 1590 pages seen */
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_int_equal(finding_lines(f, "the processes listed hold 37% of KSM's merged pages (2.3M of 6.2M): the rest belong to processes in other PID namespaces, unreadable, or exited"), 1);
+	ksm_frame_free(f);
+
+	/* processes asked for by pid: left out on purpose, nothing said */
+	in.only_pids = true;
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_false(head_has(f, "processes listed hold"));
+	ksm_frame_free(f);
+
+	/* they account for it: nothing said */
+	in.only_pids = false;
+	set(&s, KSM_PAGES_SHARING, 500);
+	set(&s, KSM_PAGES_SHARED, 90);
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	assert_false(head_has(f, "processes listed hold"));
+	ksm_frame_free(f);
+	free(f);
+}
+
+/* / filters by name: command, user, unit, VM or cgroup, any case. */
+static void test_filter(void **state)
+{
+	struct fix *fx = *state;
+	struct ksm_view v = { .sort = KSM_PCOL_PID, .delay = 2 };
+	struct ksm_frame *f = malloc(sizeof(*f));
+
+	snprintf(v.filter, sizeof(v.filter), "JAVA");
+	frame_of(fx, &v, 80, 24, f);
+	assert_int_equal(f->nrows, 2);
+	assert_int_equal(f->rows[0].pid, 200);
+	assert_int_equal(f->rows[1].pid, 201);
+	/* the summary sums what is shown, and says what is filtered */
+	assert_string_equal(f->summary,
+			    "2 of 4 processes match /JAVA: merging 520K, profit 468.8K");
+	ksm_frame_free(f);
+
+	/* a unit, a VM, a cgroup */
+	snprintf(v.filter, sizeof(v.filter), "app.service");
+	frame_of(fx, &v, 80, 24, f);
+	assert_int_equal(f->nrows, 2);
+	ksm_frame_free(f);
+	snprintf(v.filter, sizeof(v.filter), "web");
+	frame_of(fx, &v, 80, 24, f);
+	assert_int_equal(f->nrows, 1);
+	assert_int_equal(f->rows[0].pid, 100);
+	ksm_frame_free(f);
+	snprintf(v.filter, sizeof(v.filter), "system.slice");
+	frame_of(fx, &v, 80, 24, f);
+	assert_int_equal(f->nrows, 3);
+	ksm_frame_free(f);
+
+	/* grouped: the groups of the processes that match */
+	v.by = KSM_BY_UNIT;
+	frame_of(fx, &v, 80, 24, f);
+	assert_int_equal(f->nrows, 2);
+	assert_non_null(strstr(f->summary, "3 of 4 processes match /system.slice, 2 units:"));
+	ksm_frame_free(f);
+
+	/* nothing matches: no rows, sums known as zero */
+	v.by = KSM_BY_NONE;
+	snprintf(v.filter, sizeof(v.filter), "nosuchname");
+	frame_of(fx, &v, 80, 24, f);
+	assert_int_equal(f->nrows, 0);
+	assert_non_null(strstr(f->summary, "0 of 4 processes match /nosuchname: merging 0B, profit 0B"));
+	ksm_frame_free(f);
+
+	/* a hostile filter is shown escaped */
+	snprintf(v.filter, sizeof(v.filter), "\x1b[2J");
+	frame_of(fx, &v, 80, 24, f);
+	assert_int_equal(f->nrows, 1);
+	assert_null(strchr(f->summary, '\x1b'));
+	assert_non_null(strstr(f->summary, "/\\x1b[2J"));
+	ksm_frame_free(f);
+	free(f);
+}
+
+/* A finding longer than the line wraps at words, under its text. */
+static void test_findings_wrap(void **state)
+{
+	struct ksm_sample a, b;
+	struct ksm_view v = { .sort = KSM_PCOL_PROFIT, .delay = 2 };
+	struct ksm_frame_input in = {
+		.prev = &a, .cur = &b, .view = &v, .utf8 = true, .width = 80,
+		.height = 24, .ksmd_known = true, .ksmd_prev_ns = 1000000000ULL,
+		.ksmd_cur_ns = 1600000000ULL,
+	};
+	struct ksm_frame *f = malloc(sizeof(*f));
+	char lines[3][KSM_FRAME_LINE];
+	int first = -1;
+
+	(void)state;
+	sample_at(&a, 100);
+	sample_at(&b, 102);
+	assert_int_equal(ksm_frame_compute(&in, f), 0);
+	for (int i = 0; i < f->nhead; i++) {
+		assert_true(ksm_text_width(f->head[i].text, true) <= 80);
+		if (first < 0 && strstr(f->head[i].text, "ksmd uses 30%"))
+			first = i;
+	}
+	assert_true(first >= 0);
+	/* "warning  ksmd uses 30% of a CPU: lower pages_to_scan or raise
+	 * sleep_millisecs (or cap the advisor with advisor_max_cpu)": two
+	 * lines, cut between words, the second under the text */
+	assert_string_equal(f->head[first].text,
+			    "warning  ksmd uses 30% of a CPU: lower pages_to_scan or raise sleep_millisecs");
+	assert_string_equal(f->head[first + 1].text,
+			    "         (or cap the advisor with advisor_max_cpu)");
+	assert_int_equal(f->head[first + 1].kind, KSM_FL_FINDING);
+	ksm_frame_free(f);
+
+	free(f);
+	/* one line left: cut after a word, with an ellipsis */
+	assert_int_equal(ksm_wrap("warning  ksmd uses 30% of a CPU: lower pages_to_scan or raise sleep_millisecs",
+				  60, 9, true, lines, 1), 1);
+	assert_string_equal(lines[0], "warning  ksmd uses 30% of a CPU: lower pages_to_scan or\u2026");
+	/* a word longer than the line is cut in it */
+	assert_int_equal(ksm_wrap("aaaaaaaaaabbbbbbbbbb cc", 10, 2, true, lines, 3), 3);
+	assert_string_equal(lines[0], "aaaaaaaaaa");
+	assert_string_equal(lines[1], "  bbbbbbbb");
+	assert_string_equal(lines[2], "  bb cc");
+}
+
+static void test_keybar(void **state)
+{
+	static const struct ksm_key_hint h[] = {
+		{ "Enter", "detail", 3 }, { "/", "filter", 4 }, { "s", "sort", 5 },
+		{ "h", "help", 2 }, { "q", "quit", 1 },
+	};
+	bool shown[5];
+
+	(void)state;
+	/* all of it: 12 + 8 + 6 + 6 + 6 and 4 gaps of 2 */
+	assert_int_equal(ksm_keybar(h, 5, 79, true, shown), 46);
+	for (int i = 0; i < 5; i++)
+		assert_true(shown[i]);
+	/* narrow: the worst ranked go first, the order stays */
+	assert_int_equal(ksm_keybar(h, 5, 30, true, shown), 28);
+	assert_true(shown[0] && shown[3] && shown[4]);
+	assert_false(shown[1] || shown[2]);
+	assert_int_equal(ksm_keybar(h, 5, 5, true, shown), 0);
+	assert_int_equal(ksm_keybar(h, 5, 6, true, shown), 6);
+	assert_true(shown[4]);
+}
+
+/* Enter: one process in detail, from its files. */
+static void test_detail(void **state)
+{
+	struct fix *fx = *state;
+	struct ksm_procstat system;
+	struct ksm_sample s;
+	struct ksm_procs one;
+	struct ksm_areas areas;
+	struct ksm_lines l;
+	int pid = 100, pid_err = 0;
+	struct ksm_scan_opts so = scan_all;
+	struct ksm_detail_input d = {
+		.pid = 100, .procs = &one, .areas = &areas, .system = &system,
+		.page_size = PAGE, .utf8 = true, .width = 80,
+	};
+	bool stat = false, area = false, evil = false;
+
+	so.pids = &pid;
+	so.npids = 1;
+	so.pid_err = &pid_err;
+	tu_write(fx->root, "proc/100/smaps",
+		 "7f0000000000-7f0080000000 rw-p 00000000 00:00 0 \n"
+		 "Size:            2097152 kB\nRss:             1900000 kB\n"
+		 "KSM:                1800 kB\n"
+		 "VmFlags: rd wr mr mw me ac sd hg mg \n"
+		 "7f0090000000-7f0090010000 rw-s 00000000 00:2a 42   /dev/shm/\x1b[31mevil\n"
+		 "Size:                 64 kB\nRss:                  64 kB\n"
+		 "KSM:                   0 kB\nVmFlags: rd wr sh mr mw me ms sd mg \n"
+		 "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0   [stack]\n"
+		 "Size:                132 kB\nRss:                 132 kB\n"
+		 "KSM:                   0 kB\nVmFlags: rd wr mr mw me gd ac \n");
+	assert_int_equal(ksm_procs_scan(fx->r, &so, &one), 0);
+	assert_int_equal(one.n, 1);
+	assert_int_equal(ksm_proc_areas(fx->r, 100, &areas), 0);
+	sample_at(&s, 100);
+	ksm_system_stat(&s, &system);
+	assert_int_equal(ksm_detail_compute(&d, &l), 0);
+	assert_string_equal(ksm_line(&l, 0), "process 100  qemu-system-x86  user root (uid 0)");
+	assert_string_equal(ksm_line(&l, 1), "unit     machine-qemu\\x2d1\\x2dweb.scope");
+	assert_string_equal(ksm_line(&l, 2), "VM       web");
+	/* a path longer than the line is wrapped, not cut */
+	assert_string_equal(ksm_line(&l, 3), "cgroup   /machine.slice/machine-qemu\\x2d1\\x2dweb.scope/libvirt/emulator");
+	for (size_t i = 0; i < l.n; i++) {
+		const char *t = ksm_line(&l, i);
+
+		assert_true(ksm_text_width(t, true) <= 80);
+		assert_null(strchr(t, '\x1b'));
+		stat |= !strcmp(t, "  ksm_merging_pages            450  1.8M");
+		area |= strstr(t, "7f0000000000-7f0080000000 rw-p      2G    1.8G    1.8M [anon]") != NULL;
+		evil |= strstr(t, "/dev/shm/\\x1b[31mevil") != NULL;
+	}
+	assert_true(stat);
+	assert_true(area);
+	assert_true(evil);
+	assert_true(strstr(ksm_line(&l, 4), "verdict  ok: 1.3 rmap items per merged page") == ksm_line(&l, 4));
+	ksm_lines_free(&l);
+	ksm_areas_free(&areas);
+	ksm_procs_free(&one);
+	tu_rmtree_rel(fx->root, "proc/100/smaps");
+
+	/* gone: said in one line */
+	d.procs = NULL;
+	d.err = -ESRCH;
+	assert_int_equal(ksm_detail_compute(&d, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(ksm_line(&l, 0), "process 100 has exited");
+	ksm_lines_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ksmd_stopped),
+		cmocka_unit_test(test_unseen),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_findings_wrap),
+		cmocka_unit_test(test_keybar),
+		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_sparkline),
 		cmocka_unit_test(test_history_ring),
 		cmocka_unit_test(test_full_scan_time),
