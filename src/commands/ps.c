@@ -82,8 +82,12 @@ static void default_columns(struct ps_ctx *c)
 		c->ncols = ksm_pcol_defaults(o->by, false, c->cols);
 		return;
 	}
+	/* grouped, the key leads, as in the default columns */
+	if (o->by != KSM_BY_NONE)
+		c->cols[c->ncols++] = ksm_pcol_key(o->by);
 	for (int i = 0; i < KSM_PCOL_COUNT; i++)
-		if (ksm_pcol_in_view((enum ksm_pcol)i, o->by))
+		if (ksm_pcol_in_view((enum ksm_pcol)i, o->by) &&
+		    (o->by == KSM_BY_NONE || i != (int)ksm_pcol_key(o->by)))
 			c->cols[c->ncols++] = (enum ksm_pcol)i;
 }
 

@@ -83,7 +83,7 @@ stat=$(< "/proc/$pid/ksm_stat")
 if [[ $stat == *ksm_merge_any* ]]; then
 	[[ $stat == *"ksm_merge_any: yes"* ]] ||
 		ksm_fail "ksm_stat of pid $pid: $(tr '\n' ' ' <<< "$stat")"
-	json=$("$ksmctl" ps -p "$pid" -J) || ksm_fail "ksmctl ps -p $pid exited $?"
+	json=$("$ksmctl" ps -p "$pid" -J --output-all) || ksm_fail "ksmctl ps -p $pid exited $?"
 	any=$(jq -r --argjson p "$pid" \
 		'.processes[] | select(.pid == $p) | .merge_any' <<< "$json" 2>/dev/null)
 	[[ $any == true ]] || ksm_fail "ksmctl ps: MERGE_ANY of pid $pid is '$any'"
