@@ -137,28 +137,6 @@ static void cell(const struct ksm_frame_model *m, const struct ksm_prow *r,
 
 /* ---- the table ------------------------------------------------------------- */
 
-static int pool_add(struct ksm_frame *f, const char *s, size_t *off)
-{
-	size_t len = strlen(s);
-
-	if (f->pool_len + len + 1 > f->pool_cap) {
-		size_t cap = f->pool_cap ? f->pool_cap : 8192;
-		char *p;
-
-		while (f->pool_len + len + 1 > cap)
-			cap *= 2;
-		p = realloc(f->pool, cap);
-		if (!p)
-			return -ENOMEM;
-		f->pool = p;
-		f->pool_cap = cap;
-	}
-	memcpy(f->pool + f->pool_len, s, len + 1);
-	*off = f->pool_len;
-	f->pool_len += len + 1;
-	return 0;
-}
-
 struct columns {
 	enum ksm_pcol col[KSM_PCOL_COUNT];
 	int width[KSM_PCOL_COUNT];
@@ -455,7 +433,7 @@ static int build_rows(const struct table *t, const struct columns *c,
 		pad_line(c, line, sizeof(line), &len);
 		if (!t->in->width)
 			rtrim(line, &len);
-		err = pool_add(f, line, &row->text);
+		err = ksm_strpool_add(&f->pool, line, &row->text);
 		if (err)
 			return err;
 		row->pid = it->proc ? it->proc->pid : 0;
@@ -765,13 +743,12 @@ __attribute__((format(printf, 2, 3)))
 static int line_add(struct ksm_lines *l, const char *fmt, ...)
 {
 	char text[KSM_FRAME_LINE];
-	size_t len;
 	va_list ap;
+	int err;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	len = strlen(text);
 	if (l->n == l->ncap) {
 		size_t cap = l->ncap ? l->ncap * 2 : 64;
 		size_t *off = realloc(l->off, cap * sizeof(*off));
@@ -781,27 +758,15 @@ static int line_add(struct ksm_lines *l, const char *fmt, ...)
 		l->off = off;
 		l->ncap = cap;
 	}
-	if (l->len + len + 1 > l->cap) {
-		size_t cap = l->cap ? l->cap : 8192;
-		char *pool;
-
-		while (l->len + len + 1 > cap)
-			cap *= 2;
-		pool = realloc(l->pool, cap);
-		if (!pool)
-			return -ENOMEM;
-		l->pool = pool;
-		l->cap = cap;
-	}
-	memcpy(l->pool + l->len, text, len + 1);
-	l->off[l->n++] = l->len;
-	l->len += len + 1;
-	return 0;
+	err = ksm_strpool_add(&l->pool, text, &l->off[l->n]);
+	if (!err)
+		l->n++;
+	return err;
 }
 
 void ksm_lines_free(struct ksm_lines *l)
 {
-	free(l->pool);
+	ksm_strpool_free(&l->pool);
 	free(l->off);
 	memset(l, 0, sizeof(*l));
 }
@@ -1022,8 +987,7 @@ int ksm_detail_compute(const struct ksm_detail_input *d, struct ksm_lines *out)
 void ksm_frame_free(struct ksm_frame *f)
 {
 	free(f->rows);
-	free(f->pool);
+	ksm_strpool_free(&f->pool);
 	f->rows = NULL;
-	f->pool = NULL;
-	f->nrows = f->pool_len = f->pool_cap = 0;
+	f->nrows = 0;
 }

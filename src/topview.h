@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/strpool.h"
 #include "lib/textfit.h"	/* ksm_fit(), ksm_text_width() */
 #include "lib/topframe.h"
 
@@ -44,8 +45,7 @@ struct ksm_frame {
 	int sort_off, sort_len;		/* the sort column in headings (bytes) */
 	struct ksm_frow *rows;
 	size_t nrows;
-	char *pool;			/* row texts */
-	size_t pool_len, pool_cap;
+	struct ksm_strpool pool;	/* row texts */
 	size_t top, selected;		/* the view's, clamped */
 	size_t visible;			/* table rows that fit */
 	/* The figures behind the text (the model's). */
@@ -64,7 +64,7 @@ void ksm_frame_free(struct ksm_frame *f);
 
 static inline const char *ksm_frame_row(const struct ksm_frame *f, size_t i)
 {
-	return f->pool + f->rows[i].text;
+	return ksm_strpool_at(&f->pool, f->rows[i].text);
 }
 
 /* Lines the frame's header, summary and headings take on screen. */
@@ -109,8 +109,7 @@ struct ksm_detail_input {
 
 /* Lines of text, in one pool. */
 struct ksm_lines {
-	char *pool;
-	size_t len, cap;
+	struct ksm_strpool pool;
 	size_t *off;
 	size_t n, ncap;
 };
@@ -127,7 +126,7 @@ void ksm_lines_free(struct ksm_lines *l);
 
 static inline const char *ksm_line(const struct ksm_lines *l, size_t i)
 {
-	return l->pool + l->off[i];
+	return ksm_strpool_at(&l->pool, l->off[i]);
 }
 
 /*

@@ -46,42 +46,20 @@ struct scan {
 	char *cmdline;		/* CMDLINE_BUF, allocated on first use */
 };
 
+/* Offset 0 is the empty string: an empty name takes no room. */
 static int pool_add(struct ksm_procs *p, const char *s, size_t *off)
 {
-	size_t len = strlen(s);
-
 	*off = 0;
-	if (!len)
-		return 0;
-	if (p->pool_len + len + 1 > p->pool_cap) {
-		size_t cap = p->pool_cap ? p->pool_cap : 4096;
-		char *pool;
-
-		while (p->pool_len + len + 1 > cap)
-			cap *= 2;
-		pool = realloc(p->pool, cap);
-		if (!pool)
-			return -ENOMEM;
-		p->pool = pool;
-		p->pool_cap = cap;
-	}
-	memcpy(p->pool + p->pool_len, s, len + 1);
-	*off = p->pool_len;
-	p->pool_len += len + 1;
-	return 0;
+	return s[0] ? ksm_strpool_add(&p->pool, s, off) : 0;
 }
 
 static int procs_init(struct ksm_procs *p)
 {
+	size_t off;
+
 	memset(p, 0, sizeof(*p));
 	/* offset 0 is the empty string */
-	p->pool = malloc(4096);
-	if (!p->pool)
-		return -ENOMEM;
-	p->pool[0] = '\0';
-	p->pool_len = 1;
-	p->pool_cap = 4096;
-	return 0;
+	return ksm_strpool_add(&p->pool, "", &off);
 }
 
 void ksm_procs_free(struct ksm_procs *p)
@@ -89,7 +67,7 @@ void ksm_procs_free(struct ksm_procs *p)
 	if (!p)
 		return;
 	free(p->v);
-	free(p->pool);
+	ksm_strpool_free(&p->pool);
 	free(p->users);
 	memset(p, 0, sizeof(*p));
 }

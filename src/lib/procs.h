@@ -10,6 +10,7 @@
 #ifndef KSMCTL_PROCS_H
 #define KSMCTL_PROCS_H
 
+#include "strpool.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -57,8 +58,7 @@ struct ksm_scan_opts {
 struct ksm_procs {
 	struct ksm_proc *v;
 	size_t n, cap;
-	char *pool;
-	size_t pool_len, pool_cap;
+	struct ksm_strpool pool;	/* names; offset 0 is "" */
 	/* What the scan met on its way. */
 	size_t seen;		/* pid directories looked at */
 	size_t read_ok;		/* processes whose figures were read */
@@ -98,7 +98,7 @@ int ksm_proc_areas(const struct ksm_root *root, int pid,
 /* A pool string ("" for offset 0). */
 static inline const char *ksm_procs_str(const struct ksm_procs *p, size_t off)
 {
-	return p->pool + off;
+	return ksm_strpool_at(&p->pool, off);
 }
 
 /* Fields a process of this kernel would report but none did (have mask
