@@ -18,19 +18,9 @@ top=$(cd "$here/../.." && pwd)
 ksmctl=$(realpath "${1:-$top/build/ksmctl}")
 root=$top/tests/fixtures/ps-6.15
 
-passed=0
-failed=0
-skipped=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-skip() { skipped=$((skipped + 1)); printf 'SKIP: %s\n' "$*"; }
-summary() { echo "ps-tmux: $passed passed, $failed failed, $skipped skipped"; }
-
-if ! command -v tmux > /dev/null; then
-	skip "tmux is not installed (apt-get install tmux)"
-	summary
-	exit 0
-fi
+name="ps-tmux"
+# shellcheck source=tests/top/checks.sh
+. "$here/checks.sh"
 
 work=$(mktemp -d)
 windows=0

@@ -21,20 +21,8 @@ ksmctl=$(realpath "${1:-$top/build/ksmctl}")
 only=${TOP_TMUX_ONLY:-all}
 name=tmux
 case $ksmctl in */build-san/*) name="tmux (ASan)" ;; esac
-
-passed=0
-failed=0
-skipped=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-skip() { skipped=$((skipped + 1)); printf 'SKIP: %s\n' "$*"; }
-summary() { echo "$name: $passed passed, $failed failed, $skipped skipped"; }
-
-if ! command -v tmux > /dev/null; then
-	skip "tmux is not installed (apt-get install tmux)"
-	summary
-	exit 0
-fi
+# shellcheck source=tests/top/checks.sh
+. "$here/checks.sh"
 
 work=$(mktemp -d)
 # one tmux server per run of top (a server that is still going away must
