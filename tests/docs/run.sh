@@ -384,6 +384,32 @@ grep -rhoE '/var/lib/[^ "]*node[-_]exporter[^ "]*' "$top/README.md" "$top/man" \
 check "node_exporter's textfile directory: not one: $(tr '\n' ' ' < "$work/textfile-dirs")" \
 	[ "$(wc -l < "$work/textfile-dirs")" = 1 ]
 
+# --- every script a document tells a reader to run runs that way --------
+# A command line in a document that starts with a script of this tree
+# ("sudo bench/ps-bench.sh ...", "kernel-patch/harness/run.sh ...") is
+# run as a program: the file must exist and be executable, or the reader
+# gets "Permission denied".
+documented_scripts() {
+	local doc
+	for doc in "$top"/README.md "$top"/*/README.md "$top"/*/*/README.md "$top"/man/*.[0-9]; do
+		[ -f "$doc" ] || continue
+		sed -e 's/\\-/-/g' "$doc" |
+			grep -oE '^[[:space:]]*(\$ |# )?(sudo )?(\./)?[a-z][a-z0-9_-]*/[A-Za-z0-9_./-]+' |
+			sed -E 's/^[[:space:]]*(\$ |# )?(sudo )?(\.\/)?//' |
+			while read -r path; do
+				case $path in
+				*.sh | */run) printf '%s %s\n' "${doc#"$top"/}" "$path" ;;
+				esac
+			done
+	done | sort -u
+}
+n=0
+while read -r doc path; do
+	n=$((n + 1))
+	check "$doc tells to run $path, which is not an executable file here" [ -x "$top/$path" ]
+done < <(documented_scripts)
+check "documents: found no script they tell to run" [ "$n" -gt 0 ]
+
 # --- completions: the words are in the files ----------------------------
 static_checks() {
 	local file=$1 name=$2 c o k v col
